@@ -1,0 +1,44 @@
+//! The netscript plugin SDK: the one crate a protocol plugin depends on.
+//!
+//! A plugin is a crate that describes itself with [`export_plugin!`] and fills a
+//! [`ModuleBuilder`] with documented functions. The same crate links into the `netscript`
+//! binary as a built-in plugin and builds as a `cdylib` that `--plugin` loads at run time;
+//! both paths go through [`PluginDeclaration`].
+//!
+//! - [`declaration`]: the `#[repr(C)]` static a plugin library exports and its checks.
+//! - [`builder`]: registering documented, panic-guarded functions into a `rhai::Module`.
+//! - [`error`]: the common error kinds and the single conversion to a script error map.
+//! - [`host`]: what the host lends plugins: permission checks and interruption.
+//! - [`options`]: strict parsing of a script's trailing option map.
+//! - [`runtime`]: the tokio runtime that plugin I/O runs on, with timeouts.
+
+pub mod builder;
+pub mod declaration;
+pub mod error;
+pub mod host;
+pub mod options;
+pub mod runtime;
+
+/// The exact Rhai the host uses; plugins must use this one, never their own.
+pub use rhai;
+/// The tokio that the SDK runtime drives.
+pub use tokio;
+
+pub use builder::ModuleBuilder;
+pub use declaration::{PluginDeclaration, PluginInfo};
+pub use error::{CommonError, ScriptError};
+pub use host::{host, Host};
+pub use options::Options;
+pub use runtime::{block_on, block_on_timeout};
+
+/// Everything a plugin file usually needs.
+pub mod prelude {
+    pub use crate::builder::ModuleBuilder;
+    pub use crate::error::{script_error, CommonError, ScriptError};
+    pub use crate::host::host;
+    pub use crate::options::Options;
+    pub use crate::runtime::{block_on, block_on_timeout};
+    pub use rhai::{Array, Blob, Dynamic, EvalAltResult, ImmutableString, Map, FLOAT, INT};
+    /// The result type of every script function.
+    pub type ScriptResult<T> = Result<T, Box<EvalAltResult>>;
+}

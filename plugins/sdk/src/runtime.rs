@@ -1,0 +1,93 @@
+//! The tokio runtime plugin I/O runs on, and the bridge from synchronous script code to it.
+//!
+//! Script code never runs inside a tokio task: a script function calls [`block_on`] from
+//! the script's own thread and waits for its future there. Built-in plugins share the
+//! host's copy of this runtime; a dynamic plugin library has its own copy of tokio's
+//! statics, so it starts its own runtime on first use (tokio's thread-local context cannot
+//! cross a library boundary).
+
+use crate::error::{CommonError, CommonKind};
+use std::future::Future;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+
+/// The shared multi-thread runtime (started on first use).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("netscript-io")
+            .build()
+            .expect("cannot start the tokio runtime")
+    })
+}
+
+/// How often a waiting script thread looks at the interruption flag.
+const INTERRUPT_POLL: Duration = Duration::from_millis(50);
+
+/// Runs `fut` to completion from a script thread. Returns `Err(PluginError)` when called
+/// from inside the runtime (a bug in the caller, which would otherwise panic), and
+/// `Err(Timeout)` with `what` when the user interrupts the wait.
+pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(CommonError::new(
+            CommonKind::PluginError,
+            protocol,
+            "block_on called from inside the async runtime",
+        ));
+    }
+    runtime().block_on(async {
+        tokio::pin!(fut);
+        let mut tick = tokio::time::interval(INTERRUPT_POLL);
+        loop {
+            tokio::select! {
+                out = &mut fut => return Ok(out),
+                _ = tick.tick() => {
+                    if crate::host::host().interrupted() {
+                        return Err(CommonError::new(CommonKind::Timeout, protocol, "interrupted"));
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Runs `fut` with a timeout of `seconds`; on expiry the error says `what` timed out.
+pub fn block_on_timeout<F: Future>(
+    protocol: &str,
+    what: &str,
+    seconds: f64,
+    fut: F,
+) -> Result<F::Output, CommonError> {
+    let limit = Duration::from_secs_f64(seconds);
+    match block_on(
+        protocol,
+        async move { tokio::time::timeout(limit, fut).await },
+    )? {
+        Ok(out) => Ok(out),
+        Err(_) => Err(CommonError::timeout(protocol, what, seconds)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_future_times_out_with_its_description() {
+        let err = block_on_timeout("test", "waiting", 0.05, async {
+            tokio::time::sleep(Duration::from_secs(5)).await
+        })
+        .unwrap_err();
+        assert_eq!(err.kind, CommonKind::Timeout);
+        assert!(err.message.contains("waiting timed out"));
+    }
+
+    #[test]
+    fn block_on_inside_the_runtime_is_an_error_not_a_panic() {
+        let inner = runtime().block_on(async { block_on("test", async { 1 }).is_err() });
+        assert!(inner);
+    }
+}
