@@ -4,7 +4,8 @@
 //! host hands its implementation over at registration, so built-in and dynamic plugins ask
 //! the same checker. Without a host (a plugin's own unit tests) everything is allowed.
 
-use crate::error::CommonError;
+use crate::error::{CommonError, CommonKind};
+use rhai::{Dynamic, EvalAltResult, FnPtr};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -23,6 +24,9 @@ pub trait Host: Send + Sync {
     fn check_env(&self, name: &str) -> Result<(), CommonError>;
     /// Has the user asked to stop the running code (Ctrl-C in the REPL)?
     fn interrupted(&self) -> bool;
+    /// Calls a script closure from any thread (a server's connection handler, a task).
+    /// The host owns the engine; a plugin never keeps one of its own.
+    fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>>;
 }
 
 static HOST: OnceLock<&'static dyn Host> = OnceLock::new();
@@ -54,5 +58,12 @@ impl Host for AllowAll {
     }
     fn interrupted(&self) -> bool {
         false
+    }
+    fn call_fn(&self, f: &FnPtr, _: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
+        Err(crate::error::script_error(CommonError::new(
+            CommonKind::PluginError,
+            "core",
+            format!("cannot call {} without a netscript host", f.fn_name()),
+        )))
     }
 }
