@@ -8,7 +8,7 @@
 
 use crate::error::{panic_message, script_error, CommonError, CommonKind};
 use rhai::{
-    Dynamic, FuncRegistration, Module, NativeCallContext, RhaiFunc, RhaiNativeFunc, Shared, Variant,
+    Dynamic, Position, FuncRegistration, Module, NativeCallContext, RhaiFunc, RhaiNativeFunc, Shared, Variant,
 };
 
 /// Rhai's native function object (its own alias is private).
@@ -218,11 +218,17 @@ impl ModuleBuilder {
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
         let type_names = FUNC::param_names();
+        // A method's receiver (`&mut T` first) is `self`; `params` names the rest.
+        let has_receiver = type_names.first().is_some_and(|t| t.starts_with("&mut "));
         let mut params_info: Vec<String> = type_names
             .iter()
             .enumerate()
             .map(|(i, ty)| {
-                let pname = params.get(i).copied().unwrap_or("_");
+                let pname = match (has_receiver, i) {
+                    (true, 0) => "self",
+                    (true, i) => params.get(i - 1).copied().unwrap_or("_"),
+                    (false, i) => params.get(i).copied().unwrap_or("_"),
+                };
                 format!("{pname}: {}", self.pretty_type(ty))
             })
             .collect();
@@ -241,6 +247,9 @@ impl ModuleBuilder {
 
     /// Turns a Rust type name into the name a script user knows.
     fn pretty_type(&self, rust_name: &str) -> String {
+        if let Some(inner) = result_ok_type(rust_name) {
+            return self.pretty_type(inner);
+        }
         let bare = rust_name
             .trim_start_matches("&mut ")
             .trim_start_matches('&');
@@ -275,6 +284,21 @@ impl ModuleBuilder {
     }
 }
 
+/// `T` of `core::result::Result<T, E>` (a fallible function's value type).
+fn result_ok_type(name: &str) -> Option<&str> {
+    let inner = name.strip_prefix("core::result::Result<")?;
+    let mut depth = 0usize;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' | ')' | ']' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => return Some(inner[..i].trim()),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Splits doc text into `///` comment lines, the form Rhai's metadata carries.
 fn doc_lines(doc: &str) -> Vec<String> {
     let doc = doc.trim_matches('\n');
@@ -303,10 +327,10 @@ fn doc_lines(doc: &str) -> Vec<String> {
 /// Wraps a native function so that a panic inside it becomes a `PluginError`.
 fn guard(func: RhaiFunc, name: String) -> RhaiFunc {
     fn wrap(inner: Shared<FnAny>, name: String) -> Shared<FnAny> {
-        Shared::new(
-            move |ctx: Option<NativeCallContext>, args: &mut [&mut Dynamic]| match catch_unwind(
-                AssertUnwindSafe(|| inner(ctx, args)),
-            ) {
+        Shared::new(move |ctx: Option<NativeCallContext>, args: &mut [&mut Dynamic]| {
+            // Errors from module-qualified calls carry no position; give them the call site.
+            let call_site = ctx.as_ref().map(|c| c.call_position()).unwrap_or(Position::NONE);
+            let outcome = match catch_unwind(AssertUnwindSafe(|| inner(ctx, args))) {
                 Ok(result) => result,
                 Err(panic) => {
                     let plugin = name.split("::").next().unwrap_or("plugin");
@@ -316,29 +340,37 @@ fn guard(func: RhaiFunc, name: String) -> RhaiFunc {
                         format!("{name} panicked: {}", panic_message(&*panic)),
                     )))
                 }
-            },
-        )
+            };
+            outcome.map_err(|mut err| {
+                if err.position().is_none() {
+                    err.set_position(call_site);
+                }
+                err
+            })
+        })
     }
+    // `has_context: true` makes Rhai pass the call context (for the call site) to every
+    // function; Rhai's own wrappers for context-free functions ignore it.
     match func {
         RhaiFunc::Pure {
             func,
-            has_context,
+            has_context: _,
             is_pure,
             is_volatile,
         } => RhaiFunc::Pure {
             func: wrap(func, name),
-            has_context,
+            has_context: true,
             is_pure,
             is_volatile,
         },
         RhaiFunc::Method {
             func,
-            has_context,
+            has_context: _,
             is_pure,
             is_volatile,
         } => RhaiFunc::Method {
             func: wrap(func, name),
-            has_context,
+            has_context: true,
             is_pure,
             is_volatile,
         },

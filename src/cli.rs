@@ -1,0 +1,179 @@
+//! The command line (API.md §CLI): run a file, `-e CODE`, `--check`, `--doc`, `--plugins`,
+//! `--plugin PATH`, the permission flags and `-v`; with no file, the REPL.
+//! Exit codes: 0 ok, 1 script error, 2 usage error.
+
+use crate::diagnostics;
+use crate::engine::{Runtime, RuntimeConfig, ScriptFailure};
+use crate::permissions::{PermissionFlags, Permissions};
+use clap::Parser;
+use netscript_sdk::PluginInfo;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// netscript — a fast scripting runtime for network automation.
+#[derive(Parser, Debug)]
+#[command(name = "netscript", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Script to run (no file and no -e: the REPL).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Arguments for the script, in ARGS.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Run CODE instead of a file.
+    #[arg(short = 'e', long = "eval", value_name = "CODE")]
+    pub eval: Option<String>,
+    /// Parse FILE and report syntax errors without running it.
+    #[arg(long, value_name = "FILE")]
+    pub check: Option<PathBuf>,
+    /// Print the reference of every module, or of one module or function.
+    #[arg(long, value_name = "MODULE", num_args = 0..=1, default_missing_value = "")]
+    pub doc: Option<String>,
+    /// List the loaded plugins.
+    #[arg(long)]
+    pub plugins: bool,
+    /// Load a plugin library (repeatable).
+    #[arg(long = "plugin", value_name = "PATH")]
+    pub plugin: Vec<PathBuf>,
+    /// Allow network access (all, or host[:port], IP, CIDR, comma-separated).
+    #[arg(long, value_name = "HOSTS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub allow_net: Option<Vec<String>>,
+    /// Allow reading files (all, or the given paths).
+    #[arg(long, value_name = "PATHS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub allow_read: Option<Vec<String>>,
+    /// Allow writing files (all, or the given paths).
+    #[arg(long, value_name = "PATHS", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub allow_write: Option<Vec<String>>,
+    /// Allow reading environment variables (all, or the given names).
+    #[arg(long, value_name = "NAMES", num_args = 0.., require_equals = true, value_delimiter = ',')]
+    pub allow_env: Option<Vec<String>>,
+    /// Deny everything not allowed by an --allow-* flag.
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Trace what netscript does to stderr (-v debug, -vv trace).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+const AFTER_HELP: &str = "Examples:
+  netscript scripts/tour.rhai              run a script
+  netscript -e 'print(addr::ip(\"::1\"))'    run a line
+  netscript --doc addr                      the addr module's reference
+  netscript --allow-net=127.0.0.1:25 mail.rhai
+Plugins also load from every folder in NETSCRIPT_PLUGIN_PATH.";
+
+/// Runs the CLI with `builtins` as the linked-in plugins; returns the process exit code.
+pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            return ExitCode::from(code.clamp(0, 255) as u8);
+        }
+    };
+    init_tracing(cli.verbose);
+    crate::core::log::enable_debug(cli.verbose > 0);
+
+    let flags = PermissionFlags {
+        allow_net: cli.allow_net.clone(),
+        allow_read: cli.allow_read.clone(),
+        allow_write: cli.allow_write.clone(),
+        allow_env: cli.allow_env.clone(),
+        sandbox: cli.sandbox,
+    };
+    let permissions = match Permissions::from_flags(&flags) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let runtime = match Runtime::new(RuntimeConfig { builtins, plugin_paths: cli.plugin.clone(), permissions }) {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("PluginError: {e}");
+            return ExitCode::from(1);
+        }
+    };
+
+    if let Some(topic) = &cli.doc {
+        return match crate::docs::Reference::of(&runtime).render(topic) {
+            Some(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: no module or function named '{topic}' (try `netscript --doc`)");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if cli.plugins {
+        for p in &runtime.plugins {
+            let count = p.info.module.gen_fn_signatures_with_mapper(|s| s.into()).count();
+            println!("{:<10} {:<8} {:<12} {count:>3} functions  {}", p.info.name, p.info.version, p.source.to_string(), p.info.description);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if let Some(path) = &cli.check {
+        let Some(source) = read_script(path) else { return ExitCode::from(2) };
+        let name = path.display().to_string();
+        return match runtime.compile(&runtime.scope(&[]), &source, &name) {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprint!("{}", diagnostics::render(&runtime, &ScriptFailure::Parse(e), &source, &name));
+                ExitCode::from(1)
+            }
+        };
+    }
+    let (source, name, args) = if let Some(code) = &cli.eval {
+        let mut args = cli.args.clone();
+        if let Some(f) = &cli.file {
+            args.insert(0, f.display().to_string());
+        }
+        (code.clone(), "-e".to_string(), args)
+    } else if let Some(path) = &cli.file {
+        let Some(source) = read_script(path) else { return ExitCode::from(2) };
+        (source, path.display().to_string(), cli.args.clone())
+    } else {
+        return crate::repl::run(&runtime);
+    };
+    match runtime.run_source(&source, &name, &args) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(ScriptFailure::Exit(code)) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(failure) => {
+            eprint!("{}", diagnostics::render(&runtime, &failure, &source, &name));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read_script(path: &std::path::Path) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(mut s) => {
+            // A `#!` line lets scripts be executables.
+            if s.starts_with("#!") {
+                let end = s.find('\n').unwrap_or(s.len());
+                s.replace_range(..end, "");
+            }
+            Some(s)
+        }
+        Err(e) => {
+            eprintln!("error: cannot read script '{}': {e}", path.display());
+            None
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    if verbose == 0 {
+        return;
+    }
+    let level = if verbose > 1 { "trace" } else { "debug" };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into()))
+        .try_init();
+}

@@ -1,0 +1,84 @@
+//! The core script functions of API.md §Core, one file per concern, registered through the
+//! same [`ModuleBuilder`] plugins use (so `--doc` and `:help` cover them alike).
+//!
+//! - [`process`]: `ARGS`, `exit`, `env`, `sleep`, `now`, `plugins`.
+//! - [`time`]: `time::format`.
+//! - [`fs`]: `fs::*`, with atomic writes.
+//! - [`json`]: `json::parse`, `json::stringify`, `json::pretty`.
+//! - [`encoding`]: `base64::*`.
+//! - [`log`]: `log::*` to stderr.
+//! - [`tasks`]: `task` and `parallel` on worker threads.
+//! - [`progress`]: `progress` bars drawn on a terminal.
+
+pub mod encoding;
+pub mod fs;
+pub mod json;
+pub mod log;
+pub mod process;
+pub mod progress;
+pub mod tasks;
+pub mod time;
+
+use netscript_sdk::error::{CommonError, CommonKind};
+use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, Map};
+use netscript_sdk::ModuleBuilder;
+
+/// One line on each core module ("" is the global functions).
+pub const DESCRIPTIONS: &[(&str, &str)] = &[
+    ("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins"),
+];
+
+/// The core modules: (name, module). The unnamed one ("") is global.
+pub fn modules(plugin_list: Vec<Map>) -> Vec<(&'static str, ModuleBuilder)> {
+    let mut global = ModuleBuilder::new("core");
+    process::register(&mut global, plugin_list);
+    tasks::register(&mut global);
+    progress::register(&mut global);
+    vec![
+        ("", global),
+        ("fs", build("fs", fs::register)),
+        ("json", build("json", json::register)),
+        ("base64", build("base64", encoding::register)),
+        ("log", build("log", log::register)),
+        ("time", build("time", time::register)),
+    ]
+}
+
+fn build(name: &str, register: fn(&mut ModuleBuilder)) -> ModuleBuilder {
+    let mut b = ModuleBuilder::new(name);
+    register(&mut b);
+    b
+}
+
+/// Registers the core modules into `engine`.
+pub fn register_all(engine: &mut Engine, plugin_list: Vec<Map>) {
+    for (name, builder) in modules(plugin_list) {
+        let module = builder.into_module();
+        if name.is_empty() {
+            engine.register_global_module(module.into());
+        } else {
+            engine.register_static_module(name, module.into());
+        }
+    }
+}
+
+/// A core error as a script error.
+pub(crate) fn error(kind: CommonKind, message: impl Into<String>) -> Box<EvalAltResult> {
+    netscript_sdk::error::script_error(CommonError::new(kind, "core", message))
+}
+
+/// An `InvalidArgument` from a core function.
+pub(crate) fn invalid(message: impl Into<String>) -> Box<EvalAltResult> {
+    error(CommonKind::InvalidArgument, message)
+}
+
+/// A string or blob argument as bytes.
+pub(crate) fn bytes_of(value: &Dynamic, what: &str) -> Result<Vec<u8>, Box<EvalAltResult>> {
+    if value.is_blob() {
+        Ok(value.clone().cast::<netscript_sdk::rhai::Blob>())
+    } else if value.is_string() {
+        Ok(value.to_string().into_bytes())
+    } else {
+        Err(invalid(format!("{what} must be a string or a blob, not {}", value.type_name())))
+    }
+}

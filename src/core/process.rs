@@ -1,0 +1,137 @@
+//! Process-level functions: `exit`, `env`, `sleep`, `now`, `plugins` (and `ARGS`, which the
+//! engine puts in scope).
+
+use super::{error, invalid};
+use netscript_sdk::error::{script_error, CommonKind};
+use netscript_sdk::prelude::*;
+use netscript_sdk::rhai::{Dynamic, EvalAltResult, Map, Position};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Registers the process functions into the global module.
+pub fn register(m: &mut ModuleBuilder, plugin_list: Vec<Map>) {
+    m.func(
+        "exit",
+        &["code"],
+        r#"
+        Ends the script with an exit code (in the REPL: leaves the REPL).
+        ```rhai
+        if ARGS.len() == 0 { exit(2); }
+        ```
+        Errors: none."#,
+        |code: INT| -> ScriptResult<()> { Err(Box::new(EvalAltResult::ErrorTerminated(Dynamic::from_int(code), Position::NONE))) },
+    );
+    m.func(
+        "exit",
+        &[],
+        r#"
+        Ends the script with exit code 0.
+        ```rhai
+        exit();
+        ```
+        Errors: none."#,
+        || -> ScriptResult<()> { Err(Box::new(EvalAltResult::ErrorTerminated(Dynamic::from_int(0), Position::NONE))) },
+    );
+    m.func(
+        "env",
+        &["name"],
+        r#"
+        The environment variable `name`, or `()` when it is not set.
+        ```rhai
+        let home = env("HOME");
+        ```
+        Errors: `PermissionDenied` when `--allow-env` does not name it."#,
+        |name: &str| -> ScriptResult<Dynamic> {
+            host().check_env(name).map_err(script_error)?;
+            Ok(std::env::var(name).map(Dynamic::from).unwrap_or(Dynamic::UNIT))
+        },
+    );
+    m.func(
+        "env",
+        &["name", "default"],
+        r#"
+        The environment variable `name`, or `default` when it is not set.
+        ```rhai
+        let port = env("PORT", "8080");
+        ```
+        Errors: `PermissionDenied` when `--allow-env` does not name it."#,
+        |name: &str, default: Dynamic| -> ScriptResult<Dynamic> {
+            host().check_env(name).map_err(script_error)?;
+            Ok(std::env::var(name).map(Dynamic::from).unwrap_or(default))
+        },
+    );
+    m.func(
+        "sleep",
+        &["seconds"],
+        r#"
+        Pauses this thread for `seconds` (a float or an integer); Ctrl-C in the REPL cuts it short.
+        ```rhai
+        sleep(0.25);
+        ```
+        Errors: `InvalidArgument` for a negative or non-finite duration."#,
+        |seconds: FLOAT| sleep(seconds),
+    );
+    m.func(
+        "sleep",
+        &["seconds"],
+        r#"
+        Pauses this thread for whole `seconds`.
+        ```rhai
+        sleep(1);
+        ```
+        Errors: `InvalidArgument` for a negative duration."#,
+        |seconds: INT| sleep(seconds as FLOAT),
+    );
+    m.func(
+        "now",
+        &[],
+        r#"
+        Seconds since the Unix epoch, as a float (like Python's `time.time()`).
+        ```rhai
+        let started = now();
+        ```
+        Errors: none."#,
+        || -> FLOAT { SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0) },
+    );
+    m.func(
+        "random",
+        &[],
+        r#"
+        A random float in [0, 1) (not for secrets).
+        ```rhai
+        let jitter = random() * 0.1;
+        ```
+        Errors: none."#,
+        || -> FLOAT { fastrand::f64() },
+    );
+    let list: Array = plugin_list.into_iter().map(Dynamic::from_map).collect();
+    m.func(
+        "plugins",
+        &[],
+        r#"
+        The loaded plugins: an array of `#{ name, version, description, source, functions }`,
+        `source` being "built-in" or the library's path.
+        ```rhai
+        for p in plugins() { print(`${p.name} ${p.version} (${p.source})`); }
+        ```
+        Errors: none."#,
+        move || list.clone(),
+    );
+}
+
+fn sleep(seconds: FLOAT) -> ScriptResult<()> {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(invalid(format!("sleep: seconds must be a finite number >= 0, not {seconds}")));
+    }
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    // Short naps so an interrupt (Ctrl-C in the REPL) ends the wait promptly.
+    loop {
+        let now = Instant::now();
+        if now >= until {
+            return Ok(());
+        }
+        if host().interrupted() {
+            return Err(error(CommonKind::Timeout, "sleep interrupted"));
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
+    }
+}

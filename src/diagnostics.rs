@@ -1,0 +1,135 @@
+//! Uncaught errors as a person reads them: `kind: message (file:line:col)`, the source line
+//! and a caret under the column; an unknown function lists the nearest names.
+
+use crate::engine::{innermost, Runtime, ScriptFailure};
+use netscript_sdk::rhai::{EvalAltResult, Map, Position};
+use std::fmt::Write;
+
+/// A failure's script-facing kind and message.
+pub fn kind_and_message(runtime: &Runtime, err: &EvalAltResult) -> (String, String) {
+    let err = innermost(err);
+    match err {
+        EvalAltResult::ErrorRuntime(value, _) => {
+            if let Some(map) = value.read_lock::<Map>() {
+                let kind = map.get("kind").map(|k| k.to_string()).unwrap_or_else(|| "Error".into());
+                let message = map.get("message").map(|m| m.to_string()).unwrap_or_else(|| value.to_string());
+                (kind, message)
+            } else {
+                ("Error".into(), value.to_string())
+            }
+        }
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => {
+            ("FunctionNotFound".into(), format!("function not found: {sig}{}", nearest_hint(runtime, sig)))
+        }
+        EvalAltResult::ErrorVariableNotFound(..) => ("VariableNotFound".into(), message_of(err)),
+        EvalAltResult::ErrorTerminated(..) => ("Interrupted".into(), message_of(err)),
+        EvalAltResult::ErrorMismatchDataType(..) | EvalAltResult::ErrorMismatchOutputType(..) => {
+            ("TypeError".into(), message_of(err))
+        }
+        EvalAltResult::ErrorArithmetic(..) => ("ArithmeticError".into(), message_of(err)),
+        EvalAltResult::ErrorArrayBounds(..)
+        | EvalAltResult::ErrorStringBounds(..)
+        | EvalAltResult::ErrorBitFieldBounds(..)
+        | EvalAltResult::ErrorIndexNotFound(..) => ("IndexError".into(), message_of(err)),
+        EvalAltResult::ErrorModuleNotFound(..) => ("ModuleNotFound".into(), message_of(err)),
+        _ => ("ScriptError".into(), message_of(err)),
+    }
+}
+
+/// Rhai's message without its " (line L, position P)" suffix (the position is shown apart).
+fn message_of(err: &EvalAltResult) -> String {
+    let text = err.to_string();
+    match text.rfind(" (line ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    }
+}
+
+/// " (did you mean: a, b?)" for an unknown function signature like `addr::ipp (&str)`.
+fn nearest_hint(runtime: &Runtime, signature: &str) -> String {
+    let called = signature.split([' ', '(']).next().unwrap_or(signature);
+    let names = crate::docs::Reference::of(runtime).names();
+    let nearest = nearest_names(called, &names);
+    if nearest.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean: {}?)", nearest.join(", "))
+    }
+}
+
+/// Up to five names closest to `called` by edit distance (same module first).
+pub fn nearest_names(called: &str, names: &[String]) -> Vec<String> {
+    let mut scored: Vec<(usize, &String)> = names
+        .iter()
+        .map(|n| {
+            let d = strsim::levenshtein(called, n);
+            let bare_d = strsim::levenshtein(called.rsplit("::").next().unwrap_or(called), n.rsplit("::").next().unwrap_or(n));
+            (d.min(bare_d + 1), n)
+        })
+        .filter(|(d, n)| *d <= 2 + called.len() / 4 || n.contains(called.rsplit("::").next().unwrap_or(called)))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(5).map(|(_, n)| n.clone()).collect()
+}
+
+/// The position of the error: the innermost known one.
+fn position_of(err: &EvalAltResult) -> Position {
+    let inner = innermost(err).position();
+    if inner.is_none() {
+        err.position()
+    } else {
+        inner
+    }
+}
+
+/// Renders a failure for stderr.
+pub fn render(runtime: &Runtime, failure: &ScriptFailure, source: &str, name: &str) -> String {
+    let (kind, message, pos) = match failure {
+        ScriptFailure::Parse(e) => ("ParseError".to_string(), e.err_type().to_string(), e.position()),
+        ScriptFailure::Runtime(e) => {
+            let (k, m) = kind_and_message(runtime, e);
+            (k, m, position_of(e))
+        }
+        ScriptFailure::Exit(code) => return format!("exit({code})\n"),
+    };
+    render_at(&kind, &message, pos, source, name)
+}
+
+/// `kind: message (file:line:col)` plus the line and a caret.
+pub fn render_at(kind: &str, message: &str, pos: Position, source: &str, name: &str) -> String {
+    let mut out = String::new();
+    match (pos.line(), pos.position()) {
+        (Some(line), col) => {
+            let col = col.unwrap_or(1).max(1);
+            let _ = writeln!(out, "{kind}: {message} ({name}:{line}:{col})");
+            if let Some(text) = source.lines().nth(line - 1) {
+                let gutter = line.to_string();
+                let _ = writeln!(out, " {gutter} | {text}");
+                let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                let _ = writeln!(out, " {} | {pad}^", " ".repeat(gutter.len()));
+            }
+        }
+        (None, _) => {
+            let _ = writeln!(out, "{kind}: {message} ({name})");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_sits_under_the_column() {
+        let text = render_at("ParseError", "oops", Position::new(2, 5), "let a = 1;\nlet b = ;\n", "t.rhai");
+        assert_eq!(text, "ParseError: oops (t.rhai:2:5)\n 2 | let b = ;\n   |     ^\n");
+    }
+
+    #[test]
+    fn nearest_names_prefers_close_spellings() {
+        let names: Vec<String> = ["addr::ip", "addr::network", "addr::mac", "fs::read"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(nearest_names("addr::ipp", &names)[0], "addr::ip");
+        assert_eq!(nearest_names("addr::netwrk", &names)[0], "addr::network");
+    }
+}

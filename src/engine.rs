@@ -1,0 +1,167 @@
+//! Building the one Rhai engine a process uses and running scripts on it.
+//!
+//! Order matters: the Rhai hashing seed is fixed before anything hashes (and handed to
+//! every dynamic plugin), the host services are installed before plugins register, and
+//! the engine is shared (`Arc`) so closures can run on other threads. Scripts are compiled
+//! to an AST kept in an `Arc` and run with `eval_ast_with_scope`.
+
+use crate::host::HostServices;
+use crate::permissions::Permissions;
+use crate::plugins::{self, LoadedPlugin, PluginLoadError, PluginSource};
+use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, Map, OptimizationLevel, ParseError, Scope, Token, AST};
+use netscript_sdk::PluginInfo;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A ready runtime: the engine, its host services and what was loaded.
+pub struct Runtime {
+    /// The shared engine.
+    pub engine: Arc<Engine>,
+    /// The services lent to plugins.
+    pub host: &'static HostServices,
+    /// Every plugin, built-in first.
+    pub plugins: Vec<LoadedPlugin>,
+}
+
+/// What a run can end with besides a value.
+#[derive(Debug)]
+pub enum ScriptFailure {
+    /// The source did not parse.
+    Parse(ParseError),
+    /// The script raised an error nobody caught.
+    Runtime(Box<EvalAltResult>),
+    /// `exit(code)`.
+    Exit(i32),
+}
+
+/// Settings for [`Runtime::new`].
+pub struct RuntimeConfig {
+    /// The built-in plugins (a function, so they are built after the hashing seed is set).
+    pub builtins: fn() -> Vec<PluginInfo>,
+    /// Libraries from `--plugin`.
+    pub plugin_paths: Vec<PathBuf>,
+    /// The permission checker.
+    pub permissions: Permissions,
+}
+
+/// Fixes this process's Rhai hashing seed (once) and returns it.
+fn hashing_seed() -> [u64; 4] {
+    static SEED: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| {
+        let seed = [fastrand::u64(..), fastrand::u64(..), fastrand::u64(..), fastrand::u64(..)];
+        match netscript_sdk::rhai::config::hashing::set_hashing_seed(Some(seed)) {
+            Ok(()) => seed,
+            Err(existing) => existing.unwrap_or(seed),
+        }
+    })
+}
+
+impl Runtime {
+    /// Builds the engine with core functions, built-in plugins and the requested libraries
+    /// (plus those on `NETSCRIPT_PLUGIN_PATH`).
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, PluginLoadError> {
+        let seed = hashing_seed();
+        let host = HostServices::install(config.permissions);
+
+        let mut loaded: Vec<LoadedPlugin> =
+            (config.builtins)().into_iter().map(|info| LoadedPlugin { info, source: PluginSource::BuiltIn }).collect();
+        let mut paths = config.plugin_paths;
+        paths.extend(plugins::libraries_on_plugin_path());
+        for path in paths {
+            let plugin = plugins::load_library(&path, host, seed)?;
+            if let Some(first) = loaded.iter().find(|p| p.info.name == plugin.info.name) {
+                return Err(PluginLoadError::Duplicate {
+                    name: plugin.info.name.clone(),
+                    first: first.source.to_string(),
+                    second: plugin.source.to_string(),
+                });
+            }
+            tracing::debug!(name = %plugin.info.name, source = %plugin.source, "plugin loaded");
+            loaded.push(plugin);
+        }
+
+        let mut engine = Engine::new();
+        engine.set_optimization_level(OptimizationLevel::Full);
+        engine.set_max_call_levels(256);
+        engine.set_max_expr_depths(256, 128);
+        // `debug` is a reserved word to Rhai's tokenizer; as a plain identifier it still
+        // calls the built-in `debug(…)`, and `log::debug(…)` (API.md §Core) parses.
+        engine.on_parse_token(|token, _, _| match token {
+            Token::Reserved(word) if word.as_str() == "debug" => Token::Identifier(word),
+            other => other,
+        });
+        engine.set_module_resolver(crate::stdlib::Resolver::default());
+        engine.on_progress(move |_| if host.is_interrupted() { Some("interrupted (Ctrl-C)".into()) } else { None });
+        engine.on_debug(|text, source, pos| {
+            let src = source.unwrap_or("script");
+            eprintln!("[{src}:{pos}] {text}");
+        });
+
+        crate::core::register_all(&mut engine, loaded.iter().map(plugin_map).collect());
+        for plugin in &loaded {
+            engine.register_static_module(plugin.info.name.as_str(), plugin.info.module.clone().into());
+        }
+        let engine = Arc::new(engine);
+        host.set_engine(engine.clone());
+        Ok(Runtime { engine, host, plugins: loaded })
+    }
+
+    /// A scope with `ARGS` set.
+    pub fn scope(&self, args: &[String]) -> Scope<'static> {
+        let mut scope = Scope::new();
+        let args: netscript_sdk::rhai::Array = args.iter().map(|a| Dynamic::from(a.clone())).collect();
+        scope.push_constant("ARGS", args);
+        scope
+    }
+
+    /// Compiles `source` (named `name` in messages) against `scope`.
+    pub fn compile(&self, scope: &Scope, source: &str, name: &str) -> Result<Arc<AST>, ParseError> {
+        let mut ast = self.engine.compile_with_scope(scope, source)?;
+        ast.set_source(name);
+        Ok(Arc::new(ast))
+    }
+
+    /// Runs a compiled script; its functions become callable from closures on other threads.
+    pub fn run(&self, scope: &mut Scope, ast: &Arc<AST>) -> Result<Dynamic, ScriptFailure> {
+        self.host.set_library(ast.clone());
+        self.host.set_interrupted(false);
+        self.engine.eval_ast_with_scope::<Dynamic>(scope, ast).map_err(classify)
+    }
+
+    /// Compiles and runs `source` with `args`.
+    pub fn run_source(&self, source: &str, name: &str, args: &[String]) -> Result<Dynamic, ScriptFailure> {
+        let mut scope = self.scope(args);
+        let ast = self.compile(&scope, source, name).map_err(ScriptFailure::Parse)?;
+        self.run(&mut scope, &ast)
+    }
+}
+
+/// Tells `exit(code)` apart from errors.
+pub fn classify(err: Box<EvalAltResult>) -> ScriptFailure {
+    match innermost(&err) {
+        EvalAltResult::ErrorTerminated(value, _) if value.is_int() => ScriptFailure::Exit(value.as_int().unwrap_or(1) as i32),
+        _ => ScriptFailure::Runtime(err),
+    }
+}
+
+/// The error at the bottom of a chain of function-call wrappers.
+pub fn innermost(err: &EvalAltResult) -> &EvalAltResult {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) | EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner),
+        other => other,
+    }
+}
+
+fn plugin_map(p: &LoadedPlugin) -> Map {
+    let mut map = Map::new();
+    map.insert("name".into(), p.info.name.clone().into());
+    map.insert("version".into(), p.info.version.clone().into());
+    map.insert("description".into(), p.info.description.clone().into());
+    map.insert("source".into(), p.source.to_string().into());
+    let mut functions: Vec<String> =
+        p.info.module.gen_fn_signatures_with_mapper(|s| s.into()).map(|s| s.to_string()).collect();
+    functions.sort();
+    functions.dedup();
+    map.insert("functions".into(), functions.into_iter().map(Dynamic::from).collect::<netscript_sdk::rhai::Array>().into());
+    map
+}

@@ -1,0 +1,90 @@
+//! The services the runtime lends every plugin (the SDK's [`Host`] trait): the permission
+//! checker, the interruption flag set by Ctrl-C, and calling script closures from any
+//! thread with the one shared engine.
+
+use crate::permissions::Permissions;
+use netscript_sdk::error::CommonError;
+use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, FnPtr, AST};
+use netscript_sdk::Host;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// The runtime's implementation of [`Host`]; one per process, leaked so plugins can keep
+/// a `&'static` to it.
+pub struct HostServices {
+    permissions: Permissions,
+    interrupted: AtomicBool,
+    engine: OnceLock<Arc<Engine>>,
+    /// The script functions closures may call (the running script's, or the REPL's so far).
+    library: RwLock<Arc<AST>>,
+}
+
+impl HostServices {
+    /// Creates and leaks the process's host services.
+    pub fn install(permissions: Permissions) -> &'static HostServices {
+        let host: &'static HostServices = Box::leak(Box::new(HostServices {
+            permissions,
+            interrupted: AtomicBool::new(false),
+            engine: OnceLock::new(),
+            library: RwLock::new(Arc::new(AST::empty())),
+        }));
+        netscript_sdk::host::install(host);
+        host
+    }
+
+    /// Hands over the engine, once it is built.
+    pub fn set_engine(&self, engine: Arc<Engine>) {
+        let _ = self.engine.set(engine);
+    }
+
+    /// The shared engine.
+    pub fn engine(&self) -> &Arc<Engine> {
+        self.engine.get().expect("engine is set before any script runs")
+    }
+
+    /// Makes `ast`'s functions callable from closures run on other threads.
+    pub fn set_library(&self, ast: Arc<AST>) {
+        *self.library.write().unwrap_or_else(|e| e.into_inner()) = ast;
+    }
+
+    /// The permission checker.
+    pub fn permissions(&self) -> &Permissions {
+        &self.permissions
+    }
+
+    /// Whether Ctrl-C asked the running code to stop.
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+
+    /// Sets or clears the interruption flag (Ctrl-C).
+    pub fn set_interrupted(&self, value: bool) {
+        self.interrupted.store(value, Ordering::SeqCst);
+    }
+}
+
+impl Host for HostServices {
+    fn check_net(&self, host: &str, port: u16, resolved: &[IpAddr]) -> Result<(), CommonError> {
+        let result = self.permissions.check_net(host, port, resolved);
+        tracing::debug!(host, port, allowed = result.is_ok(), "net permission");
+        result
+    }
+    fn check_read(&self, path: &Path) -> Result<PathBuf, CommonError> {
+        self.permissions.check_read(path)
+    }
+    fn check_write(&self, path: &Path) -> Result<PathBuf, CommonError> {
+        self.permissions.check_write(path)
+    }
+    fn check_env(&self, name: &str) -> Result<(), CommonError> {
+        self.permissions.check_env(name)
+    }
+    fn interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+    fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
+        let library = self.library.read().unwrap_or_else(|e| e.into_inner()).clone();
+        f.call::<Dynamic>(self.engine(), &library, args)
+    }
+}

@@ -1,0 +1,168 @@
+//! Helpers shared by the integration tests: running the real `netscript` binary, temp dirs,
+//! and foreign peer processes (Python, socat, servers) started on loopback and stopped by PID.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Path of the netscript binary under test.
+pub fn netscript_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_netscript"))
+}
+
+/// Where cargo puts workspace artefacts (the directory holding the test's binary).
+pub fn target_profile_dir() -> PathBuf {
+    netscript_bin().parent().expect("binary has a parent").to_path_buf()
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The result of one netscript run, with helpers for assertions.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Self {
+        Run {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+    /// Panics with both streams unless the run exited 0.
+    pub fn ok(self) -> Self {
+        assert_eq!(self.status, 0, "netscript failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+/// Runs `netscript ARGS…`, with a 120 s limit so a hang fails the test instead of CI.
+pub fn run(args: &[&str]) -> Run {
+    run_in(args, None)
+}
+
+/// Runs `netscript -e CODE`.
+pub fn eval(code: &str) -> Run {
+    run(&["-e", code])
+}
+
+/// Runs `netscript ARGS…` in `dir` (or the current directory).
+pub fn run_in(args: &[&str], dir: Option<&Path>) -> Run {
+    let mut cmd = Command::new(netscript_bin());
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    Run::from(wait_with_limit(cmd.spawn().expect("spawn netscript"), Duration::from_secs(120)))
+}
+
+/// Waits for a child, killing it (and failing) if it outlives `limit`.
+pub fn wait_with_limit(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "process still running after {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A peer process (server or client) in its own process group, stopped by PID on drop.
+pub struct Peer {
+    child: Child,
+    pub name: String,
+}
+
+impl Peer {
+    /// Starts `program args…` in its own process group.
+    pub fn start(name: &str, program: &str, args: &[&str], dir: Option<&Path>) -> Peer {
+        let mut cmd = Command::new(program);
+        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        if let Some(dir) = dir {
+            cmd.current_dir(dir);
+        }
+        cmd.process_group(0);
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name} ({program}): {e}"));
+        Peer { child, name: name.into() }
+    }
+
+    /// The peer's PID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Reads one line the peer printed on stdout (e.g. the port it bound), within 10 s.
+    pub fn read_line(&mut self) -> String {
+        let stdout = self.child.stdout.as_mut().expect("peer stdout");
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read peer line");
+        line.trim().to_string()
+    }
+
+    /// Stops the peer's whole process group by PID.
+    pub fn stop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            // The group id is the child's PID (process_group(0)); never signal by name.
+            unsafe_kill_group(self.child.id());
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn unsafe_kill_group(pgid: u32) {
+    let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+}
+
+/// Waits until something accepts TCP connections on `127.0.0.1:port` (10 s at most).
+pub fn wait_for_port(port: u16) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing listens on 127.0.0.1:{port} after 10 s");
+}
+
+/// A free TCP port on loopback (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Whether a command is on PATH (for peers the set-up installs).
+pub fn have(program: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {program}")]).stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+}
+
+/// A fresh temp dir, removed on drop.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("ns-test-").tempdir_in("/tmp").expect("temp dir")
+}
