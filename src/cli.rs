@@ -32,6 +32,9 @@ pub struct Cli {
     /// List the loaded plugins.
     #[arg(long)]
     pub plugins: bool,
+    /// Run the built-in tour (scripts/tour.rhai, embedded): netscript at work, offline.
+    #[arg(long)]
+    pub tour: bool,
     /// Load a plugin library (repeatable).
     #[arg(long = "plugin", value_name = "PATH")]
     pub plugin: Vec<PathBuf>,
@@ -55,7 +58,11 @@ pub struct Cli {
     pub verbose: u8,
 }
 
+/// The tour, embedded so `netscript --tour` works from any folder.
+const TOUR: &str = include_str!("../scripts/tour.rhai");
+
 const AFTER_HELP: &str = "Examples:
+  netscript --tour                          the built-in tour (offline)
   netscript scripts/tour.rhai              run a script
   netscript -e 'print(addr::ip(\"::1\"))'    run a line
   netscript --doc addr                      the addr module's reference
@@ -128,7 +135,9 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
             }
         };
     }
-    let (source, name, args) = if let Some(code) = &cli.eval {
+    let (source, name, args) = if cli.tour {
+        (TOUR.to_string(), "tour.rhai".to_string(), cli.args.clone())
+    } else if let Some(code) = &cli.eval {
         let mut args = cli.args.clone();
         if let Some(f) = &cli.file {
             args.insert(0, f.display().to_string());

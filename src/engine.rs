@@ -61,6 +61,7 @@ impl Runtime {
     /// (plus those on `NETSCRIPT_PLUGIN_PATH`).
     pub fn new(config: RuntimeConfig) -> Result<Runtime, PluginLoadError> {
         let seed = hashing_seed();
+        netscript_sdk::error::install_panic_hook();
         let host = HostServices::install(config.permissions);
 
         let mut loaded: Vec<LoadedPlugin> =

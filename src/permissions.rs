@@ -181,53 +181,37 @@ fn canonical_for_rule(entry: &str) -> PathBuf {
     canonicalize_lenient(Path::new(entry))
 }
 
-/// Canonical form of `path`: the longest existing ancestor canonicalized (symlinks
-/// resolved), the rest appended after removing `.` and resolving `..` lexically.
+/// Canonical form of `path`, component by component: every prefix that exists is resolved
+/// (symlinks followed), `..` steps up from what was resolved so far, and the part that does
+/// not exist yet is appended as written.
 pub fn canonicalize_lenient(path: &Path) -> PathBuf {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join(path)
     };
-    if let Ok(c) = absolute.canonicalize() {
-        return c;
-    }
-    // Walk up to the nearest existing ancestor, keeping the missing tail.
-    let mut tail = Vec::new();
-    let mut cur = absolute.as_path();
-    loop {
-        match cur.parent() {
-            Some(parent) => {
-                if let Some(name) = cur.file_name() {
-                    tail.push(name.to_os_string());
-                }
-                if let Ok(c) = parent.canonicalize() {
-                    let mut out = c;
-                    for part in tail.iter().rev() {
-                        out.push(part);
-                    }
-                    return normalize(&out);
-                }
-                cur = parent;
-            }
-            None => return normalize(&absolute),
-        }
-    }
-}
-
-/// Removes `.` and resolves `..` lexically (only used on the part that does not exist).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
+    let mut current = PathBuf::from("/");
+    let mut exists = true;
+    for component in absolute.components() {
+        match component {
+            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                current.pop();
+                // Back inside what exists: resolve what follows again (symlinks included).
+                exists = current.exists();
             }
-            Component::CurDir => {}
-            other => out.push(other),
+            Component::Normal(name) => {
+                current.push(name);
+                if exists {
+                    match current.canonicalize() {
+                        Ok(resolved) => current = resolved,
+                        Err(_) => exists = false,
+                    }
+                }
+            }
         }
     }
-    out
+    current
 }
 
 fn check_path(grant: &Grant<PathBuf>, path: &Path, what: &str, flag: &str) -> Result<PathBuf, CommonError> {
@@ -295,5 +279,7 @@ mod tests {
         assert!(p.check_read(&allowed.join("../outside.txt")).is_err());
         assert!(p.check_read(&allowed.join("link/passwd")).is_err());
         assert!(p.check_read(&allowed.join("missing/../../x")).is_err());
+        assert!(p.check_read(&allowed.join("missing/../link/passwd")).is_err());
+        assert!(p.check_read(&allowed.join("missing/../inside.txt")).is_ok());
     }
 }

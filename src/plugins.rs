@@ -177,3 +177,62 @@ fn check_declaration(path: &Path, symbol: &str, decl: &PluginDeclaration) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use netscript_sdk::declaration::text64;
+
+    extern "C" fn same_fingerprint() -> u64 {
+        declaration::abi_fingerprint()
+    }
+    extern "C" fn other_fingerprint() -> u64 {
+        declaration::abi_fingerprint() ^ 1
+    }
+    unsafe extern "C" fn never(_: *const RegisterContext, _: *mut RegisterOutput) {
+        unreachable!("register must not run on a mismatch")
+    }
+
+    fn good() -> PluginDeclaration {
+        PluginDeclaration {
+            magic: MAGIC,
+            api_version: API_VERSION,
+            rustc_version: text64(RUSTC_VERSION),
+            rhai_version: text64(RHAI_VERSION),
+            build_profile: text64(BUILD_PROFILE),
+            name: text64("t"),
+            abi_fingerprint: same_fingerprint,
+            register: never,
+        }
+    }
+
+    fn check(decl: &PluginDeclaration) -> Result<(), String> {
+        check_declaration(Path::new("/x.so"), "netscript_plugin_t", decl).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_matching_declaration_passes() {
+        assert!(check(&good()).is_ok());
+    }
+
+    #[test]
+    fn each_mismatch_names_both_sides() {
+        let mut d = good();
+        d.magic = *b"NOTMAGIC";
+        assert!(check(&d).unwrap_err().contains("bad magic"));
+        let mut d = good();
+        d.rustc_version = text64("rustc 1.0.0");
+        let err = check(&d).unwrap_err();
+        assert!(err.contains("rustc rustc 1.0.0") && err.contains(RUSTC_VERSION), "{err}");
+        let mut d = good();
+        d.rhai_version = text64("1.0.0");
+        let err = check(&d).unwrap_err();
+        assert!(err.contains("Rhai 1.0.0") && err.contains(RHAI_VERSION), "{err}");
+        let mut d = good();
+        d.build_profile = text64(if BUILD_PROFILE == "debug" { "release" } else { "debug" });
+        assert!(check(&d).unwrap_err().contains("build profile"));
+        let mut d = good();
+        d.abi_fingerprint = other_fingerprint;
+        assert!(check(&d).unwrap_err().contains("ABI fingerprint"));
+    }
+}

@@ -330,7 +330,7 @@ fn guard(func: RhaiFunc, name: String) -> RhaiFunc {
         Shared::new(move |ctx: Option<NativeCallContext>, args: &mut [&mut Dynamic]| {
             // Errors from module-qualified calls carry no position; give them the call site.
             let call_site = ctx.as_ref().map(|c| c.call_position()).unwrap_or(Position::NONE);
-            let outcome = match catch_unwind(AssertUnwindSafe(|| inner(ctx, args))) {
+            let outcome = match crate::error::guarded(|| catch_unwind(AssertUnwindSafe(|| inner(ctx, args)))) {
                 Ok(result) => result,
                 Err(panic) => {
                     let plugin = name.split("::").next().unwrap_or("plugin");

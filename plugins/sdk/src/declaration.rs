@@ -108,7 +108,7 @@ pub struct PluginDeclaration {
 pub fn abi_fingerprint() -> u64 {
     use std::mem::size_of;
     let mut h = Fnv64::default();
-    let types: [(TypeId, usize); 12] = [
+    let types: [(TypeId, usize); 11] = [
         (TypeId::of::<rhai::Dynamic>(), size_of::<rhai::Dynamic>()),
         (TypeId::of::<rhai::Module>(), size_of::<rhai::Module>()),
         (
@@ -126,12 +126,15 @@ pub fn abi_fingerprint() -> u64 {
         (TypeId::of::<rhai::Position>(), size_of::<rhai::Position>()),
         (TypeId::of::<rhai::Engine>(), size_of::<rhai::Engine>()),
         (TypeId::of::<rhai::RhaiFunc>(), size_of::<rhai::RhaiFunc>()),
-        (TypeId::of::<PluginInfo>(), size_of::<PluginInfo>()),
     ];
     for (id, size) in types {
         id.hash(&mut h);
         size.hash(&mut h);
     }
+    // The SDK's own types cross too; their layout is fixed by API_VERSION and the rustc
+    // check (their TypeIds depend on the SDK's path and its dependencies' features, which
+    // legitimately differ between a host and a separately built plugin).
+    size_of::<PluginInfo>().hash(&mut h);
     API_VERSION.hash(&mut h);
     h.finish()
 }
@@ -175,6 +178,7 @@ pub unsafe fn run_register(
         // set (a built-in plugin, sharing the host's copy) is the host's own.
         let _ = rhai::config::hashing::set_hashing_seed(Some(ctx.hashing_seed));
         crate::host::install(ctx.host);
+        crate::error::install_panic_hook();
         build_info(name, version, description, register)
     }));
     let result = result.map_err(|panic| {
@@ -234,13 +238,13 @@ macro_rules! export_plugin {
                 build_profile: $crate::declaration::text64($crate::declaration::BUILD_PROFILE),
                 name: $crate::declaration::text64($name),
                 abi_fingerprint: {
-                    extern "C" fn fingerprint() -> u64 {
+                    extern "C" fn __netscript_fingerprint() -> u64 {
                         $crate::declaration::abi_fingerprint()
                     }
-                    fingerprint
+                    __netscript_fingerprint
                 },
                 register: {
-                    unsafe extern "C" fn register(
+                    unsafe extern "C" fn __netscript_register(
                         ctx: *const $crate::declaration::RegisterContext,
                         out: *mut $crate::declaration::RegisterOutput,
                     ) {
@@ -248,7 +252,7 @@ macro_rules! export_plugin {
                             ctx, out, $name, $version, $desc, $register,
                         )
                     }
-                    register
+                    __netscript_register
                 },
             };
     };

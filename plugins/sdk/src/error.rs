@@ -155,6 +155,35 @@ impl ScriptError for CommonError {
     }
 }
 
+thread_local! {
+    /// Set while a guarded plugin function runs: its panics are reported as `PluginError`.
+    static IN_GUARDED_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` marked as a guarded call, so [`install_panic_hook`] keeps its panic quiet.
+pub(crate) fn guarded<R>(f: impl FnOnce() -> R) -> R {
+    let before = IN_GUARDED_CALL.with(|c| c.replace(true));
+    let out = f();
+    IN_GUARDED_CALL.with(|c| c.set(before));
+    out
+}
+
+/// Keeps panics that a guarded plugin call turns into `PluginError` off stderr (the error
+/// says it all); any other panic still prints as usual. Set `NETSCRIPT_PANIC_TRACE=1` to
+/// see every panic. Each copy of std (the host, every dynamic plugin) needs its own.
+pub fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let quiet = IN_GUARDED_CALL.with(|c| c.get()) && std::env::var_os("NETSCRIPT_PANIC_TRACE").is_none();
+            if !quiet {
+                default(info);
+            }
+        }));
+    });
+}
+
 /// The text of a caught panic's payload.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {

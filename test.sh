@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine (run as root): installs what the tests
+# need (only when missing), builds the workspace, runs every test. The real servers and
+# peers the tests talk to (Python, socat, …) are started by the tests themselves, on
+# loopback, each in its own process group with its state in a temp dir, and stopped by PID.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+apt_packages=(socat hyperfine)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "test.sh: installing ${missing[*]}"
+    # Package scripts must not start system daemons (see shared/SERVERS.md).
+    created_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ "$created_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+python3 -c 'import netaddr' 2>/dev/null || python3 -m pip install -q netaddr 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages netaddr
+# The addr oracle tests must not skip here.
+export NETSCRIPT_REQUIRE_ORACLE=1
+
+cargo build --workspace --quiet
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --no-fail-fast --status-level fail --final-status-level slow
+else
+    cargo test --workspace --no-fail-fast
+fi

@@ -1,0 +1,269 @@
+//! The CLI and core functions end to end: exit codes, error rendering, permissions, files,
+//! JSON, tasks, the docs and their examples, and the standard library.
+
+mod common;
+
+use common::{eval, run};
+use std::time::Instant;
+
+#[test]
+fn a_syntax_error_shows_line_column_and_caret_and_exits_1() {
+    let dir = common::temp_dir();
+    let script = dir.path().join("bad.rhai");
+    std::fs::write(&script, "let a = 1;\nlet b = (a + ;\n").unwrap();
+    let r = run(&[script.to_str().unwrap()]);
+    assert_eq!(r.status, 1);
+    let expected = format!("ParseError: Unexpected ';' ({}:2:14)\n 2 | let b = (a + ;\n   |              ^\n", script.display());
+    assert_eq!(r.stderr, expected);
+    let checked = run(&["--check", script.to_str().unwrap()]);
+    assert_eq!(checked.status, 1);
+    assert!(checked.stderr.starts_with("ParseError"), "{}", checked.stderr);
+}
+
+#[test]
+fn check_accepts_a_valid_script_without_running_it() {
+    let dir = common::temp_dir();
+    let script = dir.path().join("ok.rhai");
+    std::fs::write(&script, "fs::write(\"/nonexistent/dir/x\", \"never runs\");\n").unwrap();
+    let r = run(&["--check", script.to_str().unwrap()]).ok();
+    assert!(r.stdout.is_empty() && r.stderr.is_empty());
+}
+
+#[test]
+fn an_unknown_function_lists_the_nearest_names() {
+    let r = eval(r#"let x = addr::ipp("1.2.3.4");"#);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.starts_with("FunctionNotFound: function not found: addr::ipp"), "{}", r.stderr);
+    assert!(r.stderr.contains("did you mean: addr::ip"), "{}", r.stderr);
+    assert!(r.stderr.contains("(-e:1:15)"), "{}", r.stderr);
+}
+
+#[test]
+fn an_uncaught_error_prints_kind_message_and_position() {
+    let r = eval("let a = 1;\njson::parse(\"{oops\");");
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.starts_with("InvalidArgument: json::parse: key must be a string at line 1 column 2 (-e:2:"), "{}", r.stderr);
+    assert!(r.stderr.contains(" 2 | json::parse(\"{oops\");"), "{}", r.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2_and_exit_sets_the_code() {
+    assert_eq!(run(&["--no-such-flag"]).status, 2);
+    assert_eq!(run(&["/nonexistent/script.rhai"]).status, 2);
+    assert_eq!(run(&["--allow-net=host:notaport", "-e", "1"]).status, 2);
+    assert_eq!(eval("exit(7); print(\"not reached\")").status, 7);
+    let r = eval("print(ARGS)");
+    assert_eq!(r.stdout, "[]\n");
+    let r = run(&["-e", "print(ARGS.len()); print(ARGS[1])", "a", "--b"]).ok();
+    assert_eq!(r.stdout, "2\n--b\n");
+}
+
+#[test]
+fn thrown_values_and_caught_errors_are_maps_with_kind() {
+    let r = eval(r#"try { base64::decode("***") } catch (e) { print(e.kind); print(e.protocol); print(e.code == ()); }"#).ok();
+    assert_eq!(r.stdout, "InvalidArgument\ncore\ntrue\n");
+}
+
+#[test]
+fn two_sleeping_tasks_run_together() {
+    let start = Instant::now();
+    let r = eval("let a = task(|| { sleep(0.5); 1 }); let b = task(|| { sleep(0.5); 2 }); print(a.join() + b.join());").ok();
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(r.stdout, "3\n");
+    // One after the other would take at least 1.0 s.
+    assert!(elapsed < 0.95, "tasks did not overlap: {elapsed:.2} s");
+}
+
+#[test]
+fn a_task_error_is_rethrown_by_join() {
+    let r = eval(r#"let t = task(|| throw #{ kind: "Timeout", message: "slow" }); try { t.join() } catch (e) { print(e.kind) } try { t.join() } catch (e) { print(e.message) }"#).ok();
+    assert_eq!(r.stdout, "Timeout\nslow\n");
+}
+
+#[test]
+fn parallel_keeps_input_order_respects_the_limit_and_rethrows() {
+    let r = eval("print(parallel(range(0, 50).collect(), |x| { sleep(0.01 * (50 - x) / 50.0); x * 2 }, #{ limit: 8 }))").ok();
+    let expected: Vec<String> = (0..50).map(|x| (x * 2).to_string()).collect();
+    assert_eq!(r.stdout.trim(), format!("[{}]", expected.join(", ")));
+    let start = Instant::now();
+    eval("parallel([1, 2, 3, 4], |x| sleep(0.3), #{ limit: 2 })").ok();
+    assert!(start.elapsed().as_secs_f64() >= 0.6, "limit 2 must run 4 naps in two rounds");
+    let r = eval(r#"parallel([1, 2, 3], |x| if x == 2 { throw #{ kind: "IoError", message: "two" } } else { x })"#);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.starts_with("IoError: two"), "{}", r.stderr);
+    let r = eval("parallel([1], |x| x, #{ limt: 2 })");
+    assert!(r.stderr.starts_with("InvalidArgument: parallel: unknown option 'limt' (known: limit)"), "{}", r.stderr);
+}
+
+#[test]
+fn closures_on_worker_threads_can_call_script_functions() {
+    let r = eval("fn double(x) { x * 2 } print(parallel([1, 2], |x| double(x)));").ok();
+    assert_eq!(r.stdout, "[2, 4]\n");
+}
+
+#[test]
+fn fs_writes_are_atomic_and_leave_no_temp_files() {
+    let dir = common::temp_dir();
+    let file = dir.path().join("out.txt");
+    let script = format!(
+        r#"let p = "{}"; fs::write(p, "one"); fs::write(p, blob(3, 65)); fs::append(p, "!"); print(fs::read(p)); print(fs::size(p)); print(fs::exists(p));"#,
+        file.display()
+    );
+    let r = eval(&script).ok();
+    assert_eq!(r.stdout, "AAA!\n4\ntrue\n");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("out.txt")]);
+    let r = eval(&format!(r#"fs::mkdir("{0}/a/b"); fs::write("{0}/a/b/c", "x"); print(fs::list("{0}/a")); fs::remove("{0}/a/b/c"); print(fs::exists("{0}/a/b/c"));"#, dir.path().display())).ok();
+    assert_eq!(r.stdout, "[\"b\"]\nfalse\n");
+}
+
+#[test]
+fn fs_errors_have_the_io_kind() {
+    let r = eval(r#"try { fs::read("/nonexistent/file") } catch (e) { print(e.kind) }"#).ok();
+    assert_eq!(r.stdout, "IoError\n");
+    let r = eval(r#"fs::write("/tmp/x", 42)"#);
+    assert!(r.stderr.starts_with("InvalidArgument: fs::write: data must be a string or a blob"), "{}", r.stderr);
+}
+
+#[test]
+fn json_round_trips_and_base64_decodes() {
+    let r = eval(r#"let v = json::parse(`{"a":[1,2.5,null,true],"b":{"c":"d"}}`); print(json::stringify(v)); print(v.a[1]);"#).ok();
+    assert_eq!(r.stdout, "{\"a\":[1,2.5,null,true],\"b\":{\"c\":\"d\"}}\n2.5\n");
+    let r = eval(r#"print(base64::encode("hello")); print(base64::decode("aGVsbG8=").as_string());"#).ok();
+    assert_eq!(r.stdout, "aGVsbG8=\nhello\n");
+    let r = eval(r#"print(json::stringify(addr::ip("2001:db8::1")))"#).ok();
+    assert_eq!(r.stdout, "\"2001:db8::1\"\n");
+}
+
+#[test]
+fn time_and_env_work() {
+    let r = eval(r#"print(time::format_utc(0.0, "%Y-%m-%dT%H:%M:%SZ")); print(now() > 1.7e9); print(env("NETSCRIPT_SURELY_UNSET") == ()); print(env("NETSCRIPT_SURELY_UNSET", "d"));"#).ok();
+    assert_eq!(r.stdout, "1970-01-01T00:00:00Z\ntrue\ntrue\nd\n");
+}
+
+mod permissions {
+    use super::common::run;
+
+    #[test]
+    fn read_outside_the_allowed_folder_is_denied() {
+        let r = run(&["--allow-read=/tmp", "-e", r#"fs::read("/etc/passwd")"#]);
+        assert_eq!(r.status, 1);
+        assert!(r.stderr.starts_with("PermissionDenied: read access to '/etc/passwd' is not allowed"), "{}", r.stderr);
+    }
+
+    #[test]
+    fn env_not_named_is_denied() {
+        let r = run(&["--allow-env=HOME", "-e", r#"print(env("HOME") != ()); env("PATH")"#]);
+        assert_eq!(r.stdout, "true\n");
+        assert!(r.stderr.starts_with("PermissionDenied: environment variable PATH is not allowed"), "{}", r.stderr);
+    }
+
+    #[test]
+    fn write_elsewhere_is_denied_and_nothing_is_written() {
+        let dir = super::common::temp_dir();
+        let allowed = dir.path().join("ok");
+        std::fs::create_dir(&allowed).unwrap();
+        let flag = format!("--allow-write={}", allowed.display());
+        let target = dir.path().join("not-ok.txt");
+        let r = run(&[&flag, "-e", &format!(r#"fs::write("{}/fine.txt", "x"); fs::write("{}", "x")"#, allowed.display(), target.display())]);
+        assert_eq!(r.status, 1);
+        assert!(r.stderr.starts_with("PermissionDenied: write access to"), "{}", r.stderr);
+        assert!(allowed.join("fine.txt").exists());
+        assert!(!target.exists());
+    }
+
+    #[test]
+    fn dotdot_and_symlinks_cannot_escape_the_allowed_folder() {
+        let dir = super::common::temp_dir();
+        let allowed = dir.path().join("box");
+        std::fs::create_dir(&allowed).unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "s").unwrap();
+        std::os::unix::fs::symlink("/etc", allowed.join("etc")).unwrap();
+        let flag = format!("--allow-read={}", allowed.display());
+        for path in [format!("{}/../secret.txt", allowed.display()), format!("{}/etc/passwd", allowed.display())] {
+            let r = run(&[&flag, "-e", &format!(r#"fs::read("{path}")"#)]);
+            assert_eq!(r.status, 1, "{path} must be denied");
+            assert!(r.stderr.starts_with("PermissionDenied"), "{path}: {}", r.stderr);
+        }
+    }
+
+    #[test]
+    fn sandbox_denies_everything_not_allowed() {
+        let r = run(&["--sandbox", "-e", r#"fs::exists("/tmp")"#]);
+        assert!(r.stderr.starts_with("PermissionDenied"), "{}", r.stderr);
+        let r = run(&["--sandbox", "--allow-read", "-e", r#"print(fs::exists("/tmp"))"#]).ok();
+        assert_eq!(r.stdout, "true\n");
+    }
+}
+
+#[test]
+fn the_docs_cover_modules_and_functions() {
+    let r = run(&["--doc"]).ok();
+    for module in ["core", "fs", "json", "base64", "log", "time", "addr"] {
+        assert!(r.stdout.lines().any(|l| l.trim_start().starts_with(module)), "{module} missing from --doc:\n{}", r.stdout);
+    }
+    let r = run(&["--doc", "json::parse"]).ok();
+    assert!(r.stdout.starts_with("json::parse(text: String) -> Dynamic\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("```rhai") && r.stdout.contains("Errors:"), "{}", r.stdout);
+    assert_eq!(run(&["--doc", "nosuchmodule"]).status, 2);
+}
+
+/// Every documented function has an example and an "Errors:" line; the examples of the
+/// offline modules run, and every example (network ones too) at least parses.
+#[test]
+fn doc_examples_parse_and_offline_ones_run() {
+    let r = run(&["--doc"]).ok();
+    let modules: Vec<String> = r.stdout.lines().skip(2).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect();
+    assert!(modules.len() >= 7, "{modules:?}");
+    let dir = common::temp_dir();
+    let offline = ["json", "base64", "time", "addr"];
+    let mut ran = 0;
+    for module in &modules {
+        let text = run(&["--doc", module]).ok().stdout;
+        for block in text.split("\n\n").filter(|b| !b.starts_with('#') && b.contains('(') && !b.trim().is_empty()) {
+            let signature = block.lines().next().unwrap_or_default();
+            if !block.starts_with(|c: char| c.is_alphanumeric()) || !block.contains("\n    ") {
+                continue;
+            }
+            let doc: String = block.lines().skip(1).map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
+            assert!(doc.contains("Errors:"), "{signature}: no Errors: line");
+            let examples = netscript::docs::examples(&doc);
+            assert!(!examples.is_empty(), "{signature}: no rhai example");
+            for (i, code) in examples.iter().enumerate() {
+                let file = dir.path().join(format!("{module}-{i}.rhai"));
+                std::fs::write(&file, code).unwrap();
+                let checked = run(&["--check", file.to_str().unwrap()]);
+                assert_eq!(checked.status, 0, "{signature}: example does not parse:\n{code}\n{}", checked.stderr);
+                if offline.contains(&module.as_str()) {
+                    let out = run(&[file.to_str().unwrap()]);
+                    assert_eq!(out.status, 0, "{signature}: example fails:\n{code}\n{}", out.stderr);
+                    ran += 1;
+                }
+            }
+        }
+    }
+    assert!(ran > 30, "only {ran} examples ran");
+}
+
+#[test]
+fn std_retry_retries_chosen_kinds_with_backoff() {
+    let r = eval(r#"import "std/retry" as retry;
+        let n = 0;
+        let v = retry::run(|| { n += 1; if n < 3 { throw #{ kind: "Timeout", message: "slow" } } n }, #{ delay: 0.01 });
+        print(v);
+        let m = 0;
+        try { retry::run(|| { m += 1; throw #{ kind: "InvalidArgument", message: "bad" } }, #{ delay: 0.01 }) } catch (e) { print(`${e.kind} after ${m}`) }
+        let k = 0;
+        try { retry::run(|| { k += 1; throw #{ kind: "Timeout", message: "slow" } }, #{ attempts: 4, delay: 0.001 }) } catch (e) { print(`${e.kind} after ${k}`) }
+        try { retry::run(|| 1, #{ tries: 2 }) } catch (e) { print(e.kind) }"#).ok();
+    assert_eq!(r.stdout, "3\nInvalidArgument after 1\nTimeout after 4\nInvalidArgument\n");
+    let r = eval(r#"import "std/nope" as x;"#);
+    assert!(r.stderr.contains("std/retry"), "{}", r.stderr);
+}
+
+#[test]
+fn the_tour_runs_offline() {
+    let dir = common::temp_dir();
+    let r = common::run_in(&[common::repo_root().join("scripts/tour.rhai").to_str().unwrap()], Some(dir.path())).ok();
+    assert!(r.stdout.contains("tour complete"), "{}", r.stdout);
+}
