@@ -82,7 +82,8 @@ fn a_task_error_is_rethrown_by_join() {
 
 #[test]
 fn parallel_keeps_input_order_respects_the_limit_and_rethrows() {
-    let r = eval("print(parallel(range(0, 50).collect(), |x| { sleep(0.01 * (50 - x) / 50.0); x * 2 }, #{ limit: 8 }))").ok();
+    let items: Vec<String> = (0..50).map(|x| x.to_string()).collect();
+    let r = eval(&format!("print(parallel([{}], |x| {{ sleep(0.01 * (50 - x) / 50.0); x * 2 }}, #{{ limit: 8 }}))", items.join(", "))).ok();
     let expected: Vec<String> = (0..50).map(|x| (x * 2).to_string()).collect();
     assert_eq!(r.stdout.trim(), format!("[{}]", expected.join(", ")));
     let start = Instant::now();
@@ -258,7 +259,7 @@ fn std_retry_retries_chosen_kinds_with_backoff() {
         try { retry::run(|| 1, #{ tries: 2 }) } catch (e) { print(e.kind) }"#).ok();
     assert_eq!(r.stdout, "3\nInvalidArgument after 1\nTimeout after 4\nInvalidArgument\n");
     let r = eval(r#"import "std/nope" as x;"#);
-    assert!(r.stderr.contains("std/retry"), "{}", r.stderr);
+    assert!(r.stderr.starts_with("ModuleNotFound: Module not found: std/nope"), "{}", r.stderr);
 }
 
 #[test]

@@ -60,6 +60,7 @@ impl TaskHandle {
 /// The value a `catch` would see for `err`.
 fn error_value(err: &EvalAltResult) -> Dynamic {
     match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => error_value(inner),
         EvalAltResult::ErrorRuntime(v, _) => v.clone(),
         other => other.to_string().into(),
     }
