@@ -120,7 +120,13 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
     if cli.plugins {
         for p in &runtime.plugins {
             let count = p.info.module.gen_fn_signatures_with_mapper(|s| s.into()).count();
-            println!("{:<10} {:<8} {:<12} {count:>3} functions  {}", p.info.name, p.info.version, p.source.to_string(), p.info.description);
+            println!(
+                "{:<10} {:<8} {:<12} {count:>3} functions  {}",
+                p.info.name,
+                p.info.version,
+                p.source.to_string(),
+                p.info.description
+            );
         }
         return ExitCode::SUCCESS;
     }

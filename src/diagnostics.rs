@@ -63,7 +63,8 @@ pub fn nearest_names(called: &str, names: &[String]) -> Vec<String> {
         .iter()
         .map(|n| {
             let d = strsim::levenshtein(called, n);
-            let bare_d = strsim::levenshtein(called.rsplit("::").next().unwrap_or(called), n.rsplit("::").next().unwrap_or(n));
+            let bare_d =
+                strsim::levenshtein(called.rsplit("::").next().unwrap_or(called), n.rsplit("::").next().unwrap_or(n));
             (d.min(bare_d + 1), n)
         })
         .filter(|(d, n)| *d <= 2 + called.len() / 4 || n.contains(called.rsplit("::").next().unwrap_or(called)))
@@ -128,7 +129,8 @@ mod tests {
 
     #[test]
     fn nearest_names_prefers_close_spellings() {
-        let names: Vec<String> = ["addr::ip", "addr::network", "addr::mac", "fs::read"].iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> =
+            ["addr::ip", "addr::network", "addr::mac", "fs::read"].iter().map(|s| s.to_string()).collect();
         assert_eq!(nearest_names("addr::ipp", &names)[0], "addr::ip");
         assert_eq!(nearest_names("addr::netwrk", &names)[0], "addr::network");
     }

@@ -90,7 +90,9 @@ impl Reference {
             let doc = f
                 .get("docComments")
                 .and_then(|d| d.as_array())
-                .map(|lines| lines.iter().filter_map(|l| l.as_str()).map(strip_comment_markers).collect::<Vec<_>>().join("\n"))
+                .map(|lines| {
+                    lines.iter().filter_map(|l| l.as_str()).map(strip_comment_markers).collect::<Vec<_>>().join("\n")
+                })
                 .unwrap_or_default();
             let signature = signature(module, &name, &params, &ret, is_global);
             let is_method = is_global && params.first().is_some_and(|(n, _)| n == "self");
@@ -136,7 +138,9 @@ impl Reference {
         };
         self.modules
             .iter()
-            .filter(|(m, _)| module.is_none_or(|want| m.as_str() == want || (want == "core" && m.is_empty())) || topic.contains('.'))
+            .filter(|(m, _)| {
+                module.is_none_or(|want| m.as_str() == want || (want == "core" && m.is_empty())) || topic.contains('.')
+            })
             .flat_map(|(_, doc)| doc.functions.iter())
             .filter(|f| f.name == name || f.name == format!("get${name}"))
             .collect()
@@ -150,7 +154,11 @@ impl Reference {
             .flat_map(|(m, doc)| {
                 doc.functions.iter().map(move |f| {
                     let name = f.name.trim_start_matches("get$").to_string();
-                    if m.is_empty() || f.is_method { name } else { format!("{m}::{name}") }
+                    if m.is_empty() || f.is_method {
+                        name
+                    } else {
+                        format!("{m}::{name}")
+                    }
                 })
             })
             .collect();

@@ -140,7 +140,9 @@ impl Runtime {
 /// Tells `exit(code)` apart from errors.
 pub fn classify(err: Box<EvalAltResult>) -> ScriptFailure {
     match innermost(&err) {
-        EvalAltResult::ErrorTerminated(value, _) if value.is_int() => ScriptFailure::Exit(value.as_int().unwrap_or(1) as i32),
+        EvalAltResult::ErrorTerminated(value, _) if value.is_int() => {
+            ScriptFailure::Exit(value.as_int().unwrap_or(1) as i32)
+        }
         _ => ScriptFailure::Runtime(err),
     }
 }
@@ -148,7 +150,9 @@ pub fn classify(err: Box<EvalAltResult>) -> ScriptFailure {
 /// The error at the bottom of a chain of function-call wrappers.
 pub fn innermost(err: &EvalAltResult) -> &EvalAltResult {
     match err {
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) | EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) | EvalAltResult::ErrorInModule(_, inner, _) => {
+            innermost(inner)
+        }
         other => other,
     }
 }
@@ -163,6 +167,9 @@ fn plugin_map(p: &LoadedPlugin) -> Map {
         p.info.module.gen_fn_signatures_with_mapper(|s| s.into()).map(|s| s.to_string()).collect();
     functions.sort();
     functions.dedup();
-    map.insert("functions".into(), functions.into_iter().map(Dynamic::from).collect::<netscript_sdk::rhai::Array>().into());
+    map.insert(
+        "functions".into(),
+        functions.into_iter().map(Dynamic::from).collect::<netscript_sdk::rhai::Array>().into(),
+    );
     map
 }

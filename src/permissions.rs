@@ -122,7 +122,12 @@ fn grant<T>(flag: &Option<Vec<String>>, parse: impl Fn(&str) -> Result<T, String
     match flag {
         None => Ok(Grant::Only(Vec::new())),
         Some(list) if list.iter().all(|s| s.trim().is_empty()) => Ok(Grant::All),
-        Some(list) => list.iter().filter(|s| !s.trim().is_empty()).map(|s| parse(s.trim())).collect::<Result<_, _>>().map(Grant::Only),
+        Some(list) => list
+            .iter()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse(s.trim()))
+            .collect::<Result<_, _>>()
+            .map(Grant::Only),
     }
 }
 
@@ -221,7 +226,8 @@ fn check_path(grant: &Grant<PathBuf>, path: &Path, what: &str, flag: &str) -> Re
         Grant::Only(allowed) if allowed.iter().any(|a| canonical.starts_with(a)) => Ok(canonical),
         Grant::Only(_) => {
             let shown = path.display();
-            let note = if canonical != path { format!(" (resolves to '{}')", canonical.display()) } else { String::new() };
+            let note =
+                if canonical != path { format!(" (resolves to '{}')", canonical.display()) } else { String::new() };
             Err(CommonError::permission_denied(format!(
                 "{what} access to '{shown}'{note} is not allowed (run with {flag}=PATH)"
             )))
@@ -246,7 +252,8 @@ mod tests {
 
     #[test]
     fn net_rules_match_names_ports_ips_and_blocks() {
-        let p = Permissions::from_flags(&flags(Some(&["127.0.0.1:7007", "example.com", "10.0.0.0/8", "[::1]:80"]))).unwrap();
+        let p = Permissions::from_flags(&flags(Some(&["127.0.0.1:7007", "example.com", "10.0.0.0/8", "[::1]:80"])))
+            .unwrap();
         assert!(p.check_net("127.0.0.1", 7007, &[]).is_ok());
         assert!(p.check_net("127.0.0.1", 7008, &[]).is_err());
         assert!(p.check_net("localhost", 7007, &["127.0.0.1".parse().unwrap()]).is_ok());

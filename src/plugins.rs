@@ -105,7 +105,10 @@ fn find_declaration_symbol(path: &Path) -> Result<String, PluginLoadError> {
     let file = object::File::parse(&*data)
         .map_err(|e| PluginLoadError::NotALibrary { path: path.into(), reason: e.to_string() })?;
     if file.kind() != object::ObjectKind::Dynamic {
-        return Err(PluginLoadError::NotALibrary { path: path.into(), reason: format!("it is a {:?} object", file.kind()) });
+        return Err(PluginLoadError::NotALibrary {
+            path: path.into(),
+            reason: format!("it is a {:?} object", file.kind()),
+        });
     }
     file.dynamic_symbols()
         .filter(|s| s.is_definition())
@@ -115,7 +118,11 @@ fn find_declaration_symbol(path: &Path) -> Result<String, PluginLoadError> {
 }
 
 /// Loads and registers one plugin library.
-pub fn load_library(path: &Path, host: &'static dyn Host, hashing_seed: [u64; 4]) -> Result<LoadedPlugin, PluginLoadError> {
+pub fn load_library(
+    path: &Path,
+    host: &'static dyn Host,
+    hashing_seed: [u64; 4],
+) -> Result<LoadedPlugin, PluginLoadError> {
     let symbol = find_declaration_symbol(path)?;
     let flags = libc::RTLD_NOW | libc::RTLD_LOCAL | libc::RTLD_NODELETE;
     // SAFETY: loading runs the library's initialisers; the file was checked to be a shared
@@ -150,7 +157,8 @@ fn check_declaration(path: &Path, symbol: &str, decl: &PluginDeclaration) -> Res
     if decl.magic != MAGIC {
         return Err(PluginLoadError::BadMagic { path: path.into(), symbol: symbol.into() });
     }
-    let mismatch = |what, plugin: String, host: String| PluginLoadError::Mismatch { path: path.into(), what, plugin, host };
+    let mismatch =
+        |what, plugin: String, host: String| PluginLoadError::Mismatch { path: path.into(), what, plugin, host };
     if decl.api_version != API_VERSION {
         return Err(mismatch("plugin API", decl.api_version.to_string(), API_VERSION.to_string()));
     }

@@ -38,7 +38,10 @@ impl ModuleResolver for Resolver {
         }
         if path.starts_with("std/") {
             let known: Vec<&str> = MODULES.iter().map(|(n, _)| *n).collect();
-            return Err(Box::new(EvalAltResult::ErrorModuleNotFound(format!("{path} (the standard library has: {})", known.join(", ")), pos)));
+            return Err(Box::new(EvalAltResult::ErrorModuleNotFound(
+                format!("{path} (the standard library has: {})", known.join(", ")),
+                pos,
+            )));
         }
         // A script file: relative to the importing script's folder.
         let base = source.and_then(|s| Path::new(s).parent()).unwrap_or(Path::new("."));

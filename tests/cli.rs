@@ -13,7 +13,8 @@ fn a_syntax_error_shows_line_column_and_caret_and_exits_1() {
     std::fs::write(&script, "let a = 1;\nlet b = (a + ;\n").unwrap();
     let r = run(&[script.to_str().unwrap()]);
     assert_eq!(r.status, 1);
-    let expected = format!("ParseError: Unexpected ';' ({}:2:14)\n 2 | let b = (a + ;\n   |              ^\n", script.display());
+    let expected =
+        format!("ParseError: Unexpected ';' ({}:2:14)\n 2 | let b = (a + ;\n   |              ^\n", script.display());
     assert_eq!(r.stderr, expected);
     let checked = run(&["--check", script.to_str().unwrap()]);
     assert_eq!(checked.status, 1);
@@ -42,7 +43,11 @@ fn an_unknown_function_lists_the_nearest_names() {
 fn an_uncaught_error_prints_kind_message_and_position() {
     let r = eval("let a = 1;\njson::parse(\"{oops\");");
     assert_eq!(r.status, 1);
-    assert!(r.stderr.starts_with("InvalidArgument: json::parse: key must be a string at line 1 column 2 (-e:2:"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("InvalidArgument: json::parse: key must be a string at line 1 column 2 (-e:2:"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains(" 2 | json::parse(\"{oops\");"), "{}", r.stderr);
 }
 
@@ -60,14 +65,17 @@ fn usage_errors_exit_2_and_exit_sets_the_code() {
 
 #[test]
 fn thrown_values_and_caught_errors_are_maps_with_kind() {
-    let r = eval(r#"try { base64::decode("***") } catch (e) { print(e.kind); print(e.protocol); print(e.code == ()); }"#).ok();
+    let r =
+        eval(r#"try { base64::decode("***") } catch (e) { print(e.kind); print(e.protocol); print(e.code == ()); }"#)
+            .ok();
     assert_eq!(r.stdout, "InvalidArgument\ncore\ntrue\n");
 }
 
 #[test]
 fn two_sleeping_tasks_run_together() {
     let start = Instant::now();
-    let r = eval("let a = task(|| { sleep(0.5); 1 }); let b = task(|| { sleep(0.5); 2 }); print(a.join() + b.join());").ok();
+    let r = eval("let a = task(|| { sleep(0.5); 1 }); let b = task(|| { sleep(0.5); 2 }); print(a.join() + b.join());")
+        .ok();
     let elapsed = start.elapsed().as_secs_f64();
     assert_eq!(r.stdout, "3\n");
     // One after the other would take at least 1.0 s.
@@ -83,7 +91,11 @@ fn a_task_error_is_rethrown_by_join() {
 #[test]
 fn parallel_keeps_input_order_respects_the_limit_and_rethrows() {
     let items: Vec<String> = (0..50).map(|x| x.to_string()).collect();
-    let r = eval(&format!("print(parallel([{}], |x| {{ sleep(0.01 * (50 - x) / 50.0); x * 2 }}, #{{ limit: 8 }}))", items.join(", "))).ok();
+    let r = eval(&format!(
+        "print(parallel([{}], |x| {{ sleep(0.01 * (50 - x) / 50.0); x * 2 }}, #{{ limit: 8 }}))",
+        items.join(", ")
+    ))
+    .ok();
     let expected: Vec<String> = (0..50).map(|x| (x * 2).to_string()).collect();
     assert_eq!(r.stdout.trim(), format!("[{}]", expected.join(", ")));
     let start = Instant::now();
@@ -128,7 +140,10 @@ fn fs_errors_have_the_io_kind() {
 
 #[test]
 fn json_round_trips_and_base64_decodes() {
-    let r = eval(r#"let v = json::parse(`{"a":[1,2.5,null,true],"b":{"c":"d"}}`); print(json::stringify(v)); print(v.a[1]);"#).ok();
+    let r = eval(
+        r#"let v = json::parse(`{"a":[1,2.5,null,true],"b":{"c":"d"}}`); print(json::stringify(v)); print(v.a[1]);"#,
+    )
+    .ok();
     assert_eq!(r.stdout, "{\"a\":[1,2.5,null,true],\"b\":{\"c\":\"d\"}}\n2.5\n");
     let r = eval(r#"print(base64::encode("hello")); print(base64::decode("aGVsbG8=").as_string());"#).ok();
     assert_eq!(r.stdout, "aGVsbG8=\nhello\n");
@@ -166,7 +181,11 @@ mod permissions {
         std::fs::create_dir(&allowed).unwrap();
         let flag = format!("--allow-write={}", allowed.display());
         let target = dir.path().join("not-ok.txt");
-        let r = run(&[&flag, "-e", &format!(r#"fs::write("{}/fine.txt", "x"); fs::write("{}", "x")"#, allowed.display(), target.display())]);
+        let r = run(&[
+            &flag,
+            "-e",
+            &format!(r#"fs::write("{}/fine.txt", "x"); fs::write("{}", "x")"#, allowed.display(), target.display()),
+        ]);
         assert_eq!(r.status, 1);
         assert!(r.stderr.starts_with("PermissionDenied: write access to"), "{}", r.stderr);
         assert!(allowed.join("fine.txt").exists());
@@ -201,7 +220,11 @@ mod permissions {
 fn the_docs_cover_modules_and_functions() {
     let r = run(&["--doc"]).ok();
     for module in ["core", "fs", "json", "base64", "log", "time", "addr"] {
-        assert!(r.stdout.lines().any(|l| l.trim_start().starts_with(module)), "{module} missing from --doc:\n{}", r.stdout);
+        assert!(
+            r.stdout.lines().any(|l| l.trim_start().starts_with(module)),
+            "{module} missing from --doc:\n{}",
+            r.stdout
+        );
     }
     let r = run(&["--doc", "json::parse"]).ok();
     assert!(r.stdout.starts_with("json::parse(text: String) -> Dynamic\n"), "{}", r.stdout);
@@ -214,7 +237,8 @@ fn the_docs_cover_modules_and_functions() {
 #[test]
 fn doc_examples_parse_and_offline_ones_run() {
     let r = run(&["--doc"]).ok();
-    let modules: Vec<String> = r.stdout.lines().skip(2).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect();
+    let modules: Vec<String> =
+        r.stdout.lines().skip(2).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect();
     assert!(modules.len() >= 7, "{modules:?}");
     let dir = common::temp_dir();
     let offline = ["json", "base64", "time", "addr"];
@@ -226,13 +250,26 @@ fn doc_examples_parse_and_offline_ones_run() {
             if !block.starts_with(|c: char| c.is_alphanumeric()) || !block.contains("\n    ") {
                 continue;
             }
-            let doc: String = block.lines().skip(1).map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
+            let doc: String =
+                block.lines().skip(1).map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
             assert!(doc.contains("Errors:"), "{signature}: no Errors: line");
             let examples = netscript::docs::examples(&doc);
             assert!(!examples.is_empty(), "{signature}: no rhai example");
             for (i, code) in examples.iter().enumerate() {
+                // `expr  // => value` lines state a result (checked by the plugin's own
+                // tests); as a script each is a statement.
+                let code: String = code
+                    .lines()
+                    .map(|l| match l.split_once("// =>") {
+                        Some((expr, _)) if !expr.trim_end().ends_with(';') && !expr.trim().is_empty() => {
+                            format!("{};", expr.trim_end())
+                        }
+                        _ => l.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 let file = dir.path().join(format!("{module}-{i}.rhai"));
-                std::fs::write(&file, code).unwrap();
+                std::fs::write(&file, &code).unwrap();
                 let checked = run(&["--check", file.to_str().unwrap()]);
                 assert_eq!(checked.status, 0, "{signature}: example does not parse:\n{code}\n{}", checked.stderr);
                 if offline.contains(&module.as_str()) {

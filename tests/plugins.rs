@@ -70,7 +70,10 @@ fn built_in_plugins_are_listed_with_their_source() {
     let run = common::run(&["--plugins"]).ok();
     let addr = run.stdout.lines().find(|l| l.starts_with("addr")).expect("addr listed");
     assert!(addr.contains("built-in"), "{addr}");
-    let run = common::eval(r#"let p = plugins().filter(|p| p.name == "addr")[0]; print(p.source); print(p.functions.len() > 20);"#).ok();
+    let run = common::eval(
+        r#"let p = plugins().filter(|p| p.name == "addr")[0]; print(p.source); print(p.functions.len() > 20);"#,
+    )
+    .ok();
     assert_eq!(run.stdout, "built-in\ntrue\n");
 }
 
@@ -79,7 +82,12 @@ fn addr_loads_as_a_library_into_a_host_built_without_it() {
     let before = bare(&["-e", r#"print(addr::ip("10.0.0.1"))"#]);
     assert_eq!(before.status, 1, "the bare host must not know addr: {}", before.stderr);
     let so = lib("netscript_addr");
-    let after = bare(&["--plugin", &so, "-e", r#"let ip = addr::ip("10.0.0.1"); print(ip); print(ip.is_private()); print(type_of(ip)); print(plugins()[0].source)"#]);
+    let after = bare(&[
+        "--plugin",
+        &so,
+        "-e",
+        r#"let ip = addr::ip("10.0.0.1"); print(ip); print(ip.is_private()); print(type_of(ip)); print(plugins()[0].source)"#,
+    ]);
     assert_eq!(after.status, 0, "{}", after.stderr);
     assert_eq!(after.stdout, format!("10.0.0.1\ntrue\nIpAddress\n{so}\n"));
 }
@@ -130,10 +138,11 @@ fn a_file_that_is_not_a_library_is_a_plugin_error() {
 #[test]
 fn a_library_without_the_declaration_is_a_plugin_error() {
     // Any ordinary shared library will do; libm ships with every Debian.
-    let libm = ["/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6"]
-        .into_iter()
-        .find(|p| Path::new(p).exists())
-        .expect("libm.so.6");
+    let libm =
+        ["/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6", "/lib/aarch64-linux-gnu/libm.so.6"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("libm.so.6");
     let run = bare(&["--plugin", libm, "-e", "1"]);
     assert_eq!(run.status, 1);
     assert!(run.stderr.contains("has no netscript plugin declaration"), "{}", run.stderr);

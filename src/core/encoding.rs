@@ -16,7 +16,9 @@ pub fn register(m: &mut ModuleBuilder) {
         print(base64::encode("hello"));   // aGVsbG8=
         ```
         Errors: `InvalidArgument` when `data` is neither a string nor a blob."#,
-        |data: Dynamic| -> ScriptResult<String> { Ok(base64::engine::general_purpose::STANDARD.encode(bytes_of(&data, "base64::encode: data")?)) },
+        |data: Dynamic| -> ScriptResult<String> {
+            Ok(base64::engine::general_purpose::STANDARD.encode(bytes_of(&data, "base64::encode: data")?))
+        },
     );
     m.pure_func(
         "encode_url",

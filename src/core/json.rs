@@ -58,7 +58,9 @@ pub fn from_json(value: Value) -> Dynamic {
     match value {
         Value::Null => Dynamic::UNIT,
         Value::Bool(b) => b.into(),
-        Value::Number(n) => n.as_i64().map(Dynamic::from_int).unwrap_or_else(|| Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN))),
+        Value::Number(n) => {
+            n.as_i64().map(Dynamic::from_int).unwrap_or_else(|| Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)))
+        }
         Value::String(s) => s.into(),
         Value::Array(a) => Dynamic::from_array(a.into_iter().map(from_json).collect()),
         Value::Object(o) => Dynamic::from_map(o.into_iter().map(|(k, v)| (k.into(), from_json(v))).collect()),

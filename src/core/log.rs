@@ -20,9 +20,24 @@ fn emit(level: &str, msg: &str) {
 /// Registers the `log` module.
 pub fn register(m: &mut ModuleBuilder) {
     m.doc("Logging to stderr: `HH:MM:SS.mmm LEVEL message`.");
-    m.func("info", &["message"], "Logs at INFO.\n```rhai\nlog::info(\"starting\");\n```\nErrors: none.", |msg: Dynamic| emit("INFO", &msg.to_string()));
-    m.func("warn", &["message"], "Logs at WARN.\n```rhai\nlog::warn(\"slow reply\");\n```\nErrors: none.", |msg: Dynamic| emit("WARN", &msg.to_string()));
-    m.func("error", &["message"], "Logs at ERROR.\n```rhai\nlog::error(\"failed\");\n```\nErrors: none.", |msg: Dynamic| emit("ERROR", &msg.to_string()));
+    m.func(
+        "info",
+        &["message"],
+        "Logs at INFO.\n```rhai\nlog::info(\"starting\");\n```\nErrors: none.",
+        |msg: Dynamic| emit("INFO", &msg.to_string()),
+    );
+    m.func(
+        "warn",
+        &["message"],
+        "Logs at WARN.\n```rhai\nlog::warn(\"slow reply\");\n```\nErrors: none.",
+        |msg: Dynamic| emit("WARN", &msg.to_string()),
+    );
+    m.func(
+        "error",
+        &["message"],
+        "Logs at ERROR.\n```rhai\nlog::error(\"failed\");\n```\nErrors: none.",
+        |msg: Dynamic| emit("ERROR", &msg.to_string()),
+    );
     m.func(
         "debug",
         &["message"],

@@ -24,9 +24,8 @@ use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, Map};
 use netscript_sdk::ModuleBuilder;
 
 /// One line on each core module ("" is the global functions).
-pub const DESCRIPTIONS: &[(&str, &str)] = &[
-    ("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins"),
-];
+pub const DESCRIPTIONS: &[(&str, &str)] =
+    &[("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins")];
 
 /// The core modules: (name, module). The unnamed one ("") is global.
 pub fn modules(plugin_list: Vec<Map>) -> Vec<(&'static str, ModuleBuilder)> {

@@ -18,7 +18,9 @@ pub fn register(m: &mut ModuleBuilder, plugin_list: Vec<Map>) {
         if ARGS.len() == 0 { exit(2); }
         ```
         Errors: none."#,
-        |code: INT| -> ScriptResult<()> { Err(Box::new(EvalAltResult::ErrorTerminated(Dynamic::from_int(code), Position::NONE))) },
+        |code: INT| -> ScriptResult<()> {
+            Err(Box::new(EvalAltResult::ErrorTerminated(Dynamic::from_int(code), Position::NONE)))
+        },
     );
     m.func(
         "exit",

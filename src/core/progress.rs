@@ -29,13 +29,22 @@ pub fn register(m: &mut ModuleBuilder) {
             ProgressBar(bar)
         },
     );
-    m.method("inc", &["n"], "Advances the bar by `n`.\n```rhai\nlet bar = progress(10, \"x\");\nbar.inc(2);\n```\nErrors: none.", |b: &mut ProgressBar, n: INT| {
-        b.0.inc(n.max(0) as u64)
-    });
-    m.method("set_message", &["text"], "Changes the label.\n```rhai\nlet bar = progress(10, \"x\");\nbar.set_message(\"y\");\n```\nErrors: none.", |b: &mut ProgressBar, text: &str| {
-        b.0.set_message(text.to_string())
-    });
-    m.method("finish", &[], "Completes the bar.\n```rhai\nlet bar = progress(1, \"x\");\nbar.finish();\n```\nErrors: none.", |b: &mut ProgressBar| {
-        b.0.finish()
-    });
+    m.method(
+        "inc",
+        &["n"],
+        "Advances the bar by `n`.\n```rhai\nlet bar = progress(10, \"x\");\nbar.inc(2);\n```\nErrors: none.",
+        |b: &mut ProgressBar, n: INT| b.0.inc(n.max(0) as u64),
+    );
+    m.method(
+        "set_message",
+        &["text"],
+        "Changes the label.\n```rhai\nlet bar = progress(10, \"x\");\nbar.set_message(\"y\");\n```\nErrors: none.",
+        |b: &mut ProgressBar, text: &str| b.0.set_message(text.to_string()),
+    );
+    m.method(
+        "finish",
+        &[],
+        "Completes the bar.\n```rhai\nlet bar = progress(1, \"x\");\nbar.finish();\n```\nErrors: none.",
+        |b: &mut ProgressBar| b.0.finish(),
+    );
 }

@@ -44,7 +44,9 @@ impl TaskHandle {
         }
         match &*state {
             TaskState::Done(Ok(v)) => Ok(v.clone()),
-            TaskState::Done(Err(v)) => Err(Box::new(EvalAltResult::ErrorRuntime(v.clone(), netscript_sdk::rhai::Position::NONE))),
+            TaskState::Done(Err(v)) => {
+                Err(Box::new(EvalAltResult::ErrorRuntime(v.clone(), netscript_sdk::rhai::Position::NONE)))
+            }
             _ => Err(error(CommonKind::PluginError, "task state lost")),
         }
     }
@@ -119,9 +121,12 @@ pub fn register(m: &mut ModuleBuilder) {
         Errors: none."#,
         |t: &mut TaskHandle| t.is_finished(),
     );
-    m.pure_method("to_string", &[], "The task as text.\n```rhai\nprint(task(|| 1));\n```\nErrors: none.", |t: &mut TaskHandle| {
-        format!("Task({})", if t.is_finished() { "finished" } else { "running" })
-    });
+    m.pure_method(
+        "to_string",
+        &[],
+        "The task as text.\n```rhai\nprint(task(|| 1));\n```\nErrors: none.",
+        |t: &mut TaskHandle| format!("Task({})", if t.is_finished() { "finished" } else { "running" }),
+    );
     m.func(
         "parallel",
         &["items", "closure"],
@@ -166,7 +171,8 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
     let workers = limit.min(count);
     let mut handles = Vec::with_capacity(workers);
     for _ in 0..workers {
-        let (items, results, next, failed, f) = (items.clone(), results.clone(), next.clone(), failed.clone(), f.clone());
+        let (items, results, next, failed, f) =
+            (items.clone(), results.clone(), next.clone(), failed.clone(), f.clone());
         handles.push(spawn_worker(move || {
             loop {
                 // After a failure, start nothing new: the error is what the caller gets.

@@ -159,7 +159,12 @@ pub fn free_port() -> u16 {
 
 /// Whether a command is on PATH (for peers the set-up installs).
 pub fn have(program: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {program}")]).stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 /// A fresh temp dir, removed on drop.

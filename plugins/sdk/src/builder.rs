@@ -7,14 +7,11 @@
 //! effects volatile so Rhai's optimiser never runs them at compile time.
 
 use crate::error::{panic_message, script_error, CommonError, CommonKind};
-use rhai::{
-    Dynamic, Position, FuncRegistration, Module, NativeCallContext, RhaiFunc, RhaiNativeFunc, Shared, Variant,
-};
+use rhai::{Dynamic, FuncRegistration, Module, NativeCallContext, Position, RhaiFunc, RhaiNativeFunc, Shared, Variant};
 
 /// Rhai's native function object (its own alias is private).
-type FnAny = dyn Fn(Option<NativeCallContext>, &mut [&mut Dynamic]) -> Result<Dynamic, Box<rhai::EvalAltResult>>
-    + Send
-    + Sync;
+type FnAny =
+    dyn Fn(Option<NativeCallContext>, &mut [&mut Dynamic]) -> Result<Dynamic, Box<rhai::EvalAltResult>> + Send + Sync;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -40,11 +37,7 @@ impl ModuleBuilder {
     pub fn new(name: &str) -> Self {
         let mut module = Module::new();
         module.set_id(name);
-        Self {
-            name: name.into(),
-            module,
-            type_names: HashMap::new(),
-        }
+        Self { name: name.into(), module, type_names: HashMap::new() }
     }
 
     /// The plugin (module) name.
@@ -61,8 +54,7 @@ impl ModuleBuilder {
     /// Registers a custom type under the name scripts see in `type_of()` and in docs.
     pub fn custom_type<T: Variant + Clone>(&mut self, script_name: &str) -> &mut Self {
         self.module.set_custom_type::<T>(script_name);
-        self.type_names
-            .insert(std::any::type_name::<T>(), script_name.to_string());
+        self.type_names.insert(std::any::type_name::<T>(), script_name.to_string());
         self
     }
 
@@ -106,14 +98,7 @@ impl ModuleBuilder {
         R: Variant + Clone,
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
-        self.register(
-            name,
-            FuncRegistration::new(name).in_internal_namespace(),
-            Effects::Volatile,
-            params,
-            doc,
-            f,
-        )
+        self.register(name, FuncRegistration::new(name).in_internal_namespace(), Effects::Volatile, params, doc, f)
     }
 
     /// A module function without side effects (`addr::ip`): the optimiser may fold it.
@@ -128,14 +113,7 @@ impl ModuleBuilder {
         R: Variant + Clone,
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
-        self.register(
-            name,
-            FuncRegistration::new(name).in_internal_namespace(),
-            Effects::Pure,
-            params,
-            doc,
-            f,
-        )
+        self.register(name, FuncRegistration::new(name).in_internal_namespace(), Effects::Pure, params, doc, f)
     }
 
     /// A method with side effects (`client.login(u, p)`), visible on values everywhere.
@@ -150,14 +128,7 @@ impl ModuleBuilder {
         R: Variant + Clone,
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
-        self.register(
-            name,
-            FuncRegistration::new(name).in_global_namespace(),
-            Effects::Volatile,
-            params,
-            doc,
-            f,
-        )
+        self.register(name, FuncRegistration::new(name).in_global_namespace(), Effects::Volatile, params, doc, f)
     }
 
     /// A method, operator or function without side effects, visible everywhere
@@ -173,14 +144,7 @@ impl ModuleBuilder {
         R: Variant + Clone,
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
-        self.register(
-            name,
-            FuncRegistration::new(name).in_global_namespace(),
-            Effects::Pure,
-            params,
-            doc,
-            f,
-        )
+        self.register(name, FuncRegistration::new(name).in_global_namespace(), Effects::Pure, params, doc, f)
     }
 
     /// A read-only property (`ip.version`).
@@ -194,14 +158,7 @@ impl ModuleBuilder {
         R: Variant + Clone,
         FUNC: RhaiNativeFunc<A, N, X, R, F> + Send + Sync + 'static,
     {
-        self.register(
-            property,
-            FuncRegistration::new_getter(property),
-            Effects::Volatile,
-            &[],
-            doc,
-            f,
-        )
+        self.register(property, FuncRegistration::new_getter(property), Effects::Volatile, &[], doc, f)
     }
 
     fn register<A: 'static, const N: usize, const X: bool, R, const F: bool, FUNC>(
@@ -236,9 +193,7 @@ impl ModuleBuilder {
         if ret != "()" {
             params_info.push(self.pretty_type(ret));
         }
-        let registration = registration
-            .with_params_info(params_info)
-            .with_comments(doc_lines(doc));
+        let registration = registration.with_params_info(params_info).with_comments(doc_lines(doc));
         let func = f.into_rhai_function(true, effects == Effects::Volatile);
         let func = guard(func, format!("{}::{display_name}", self.name));
         registration.set_into_module_raw(&mut self.module, FUNC::param_types(), func);
@@ -250,16 +205,12 @@ impl ModuleBuilder {
         if let Some(inner) = result_ok_type(rust_name) {
             return self.pretty_type(inner);
         }
-        let bare = rust_name
-            .trim_start_matches("&mut ")
-            .trim_start_matches('&');
+        let bare = rust_name.trim_start_matches("&mut ").trim_start_matches('&');
         if let Some(name) = self.type_names.get(bare) {
             return name.clone();
         }
         match bare {
-            "str" | "alloc::string::String" | "rhai::types::immutable_string::ImmutableString" => {
-                "String".into()
-            }
+            "str" | "alloc::string::String" | "rhai::types::immutable_string::ImmutableString" => "String".into(),
             "i64" => "int".into(),
             "f64" => "float".into(),
             "bool" => "bool".into(),
@@ -302,19 +253,11 @@ fn result_ok_type(name: &str) -> Option<&str> {
 /// Splits doc text into `///` comment lines, the form Rhai's metadata carries.
 fn doc_lines(doc: &str) -> Vec<String> {
     let doc = doc.trim_matches('\n');
-    let indent = doc
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start().len())
-        .min()
-        .unwrap_or(0);
+    let indent =
+        doc.lines().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
     doc.lines()
         .map(|l| {
-            let l = if l.len() >= indent {
-                &l[indent..]
-            } else {
-                l.trim_start()
-            };
+            let l = if l.len() >= indent { &l[indent..] } else { l.trim_start() };
             if l.is_empty() {
                 "///".to_string()
             } else {
@@ -352,28 +295,12 @@ fn guard(func: RhaiFunc, name: String) -> RhaiFunc {
     // `has_context: true` makes Rhai pass the call context (for the call site) to every
     // function; Rhai's own wrappers for context-free functions ignore it.
     match func {
-        RhaiFunc::Pure {
-            func,
-            has_context: _,
-            is_pure,
-            is_volatile,
-        } => RhaiFunc::Pure {
-            func: wrap(func, name),
-            has_context: true,
-            is_pure,
-            is_volatile,
-        },
-        RhaiFunc::Method {
-            func,
-            has_context: _,
-            is_pure,
-            is_volatile,
-        } => RhaiFunc::Method {
-            func: wrap(func, name),
-            has_context: true,
-            is_pure,
-            is_volatile,
-        },
+        RhaiFunc::Pure { func, has_context: _, is_pure, is_volatile } => {
+            RhaiFunc::Pure { func: wrap(func, name), has_context: true, is_pure, is_volatile }
+        }
+        RhaiFunc::Method { func, has_context: _, is_pure, is_volatile } => {
+            RhaiFunc::Method { func: wrap(func, name), has_context: true, is_pure, is_volatile }
+        }
         other => other,
     }
 }
@@ -393,9 +320,7 @@ mod tests {
     #[test]
     fn a_panicking_function_becomes_a_catchable_plugin_error() {
         let mut b = ModuleBuilder::new("boom");
-        b.func("explode", &[], "/// Panics.", || -> i64 {
-            panic!("kaboom")
-        });
+        b.func("explode", &[], "/// Panics.", || -> i64 { panic!("kaboom") });
         let engine = engine_with(b);
         let kind: String = engine
             .eval(r#"let out = "no error"; try { boom::explode(); } catch (e) { out = e.kind + ": " + e.message } out"#)
@@ -413,9 +338,7 @@ mod tests {
         b.getter("value", "/// The value.", |t: &mut Thing| t.0);
         b.pure_method("double", &[], "/// Doubles.", |t: &mut Thing| t.0 * 2);
         let engine = engine_with(b);
-        let out: i64 = engine
-            .eval("let t = things::make(21); t.value + t.double()")
-            .unwrap();
+        let out: i64 = engine.eval("let t = things::make(21); t.value + t.double()").unwrap();
         assert_eq!(out, 63);
         let ty: String = engine.eval("type_of(things::make(1))").unwrap();
         assert_eq!(ty, "Thing");
@@ -424,15 +347,6 @@ mod tests {
     #[test]
     fn doc_lines_strip_common_indentation() {
         let lines = doc_lines("\n    Does a thing.\n\n    ```rhai\n    x\n    ```\n");
-        assert_eq!(
-            lines,
-            vec![
-                "/// Does a thing.",
-                "///",
-                "/// ```rhai",
-                "/// x",
-                "/// ```"
-            ]
-        );
+        assert_eq!(lines, vec!["/// Does a thing.", "///", "/// ```rhai", "/// x", "/// ```"]);
     }
 }

@@ -20,11 +20,7 @@ pub const RUSTC_VERSION: &str = env!("NETSCRIPT_RUSTC_VERSION");
 /// The Rhai version the SDK re-exports (pinned with `=` in Cargo.toml).
 pub const RHAI_VERSION: &str = "1.27.0";
 /// Whether this copy was built with debug assertions.
-pub const BUILD_PROFILE: &str = if cfg!(debug_assertions) {
-    "debug"
-} else {
-    "release"
-};
+pub const BUILD_PROFILE: &str = if cfg!(debug_assertions) { "debug" } else { "release" };
 /// Prefix of the exported declaration symbol; the plugin name follows it.
 pub const SYMBOL_PREFIX: &str = "netscript_plugin_";
 
@@ -111,18 +107,12 @@ pub fn abi_fingerprint() -> u64 {
     let types: [(TypeId, usize); 11] = [
         (TypeId::of::<rhai::Dynamic>(), size_of::<rhai::Dynamic>()),
         (TypeId::of::<rhai::Module>(), size_of::<rhai::Module>()),
-        (
-            TypeId::of::<rhai::ImmutableString>(),
-            size_of::<rhai::ImmutableString>(),
-        ),
+        (TypeId::of::<rhai::ImmutableString>(), size_of::<rhai::ImmutableString>()),
         (TypeId::of::<rhai::Map>(), size_of::<rhai::Map>()),
         (TypeId::of::<rhai::Array>(), size_of::<rhai::Array>()),
         (TypeId::of::<rhai::Blob>(), size_of::<rhai::Blob>()),
         (TypeId::of::<rhai::FnPtr>(), size_of::<rhai::FnPtr>()),
-        (
-            TypeId::of::<rhai::EvalAltResult>(),
-            size_of::<rhai::EvalAltResult>(),
-        ),
+        (TypeId::of::<rhai::EvalAltResult>(), size_of::<rhai::EvalAltResult>()),
         (TypeId::of::<rhai::Position>(), size_of::<rhai::Position>()),
         (TypeId::of::<rhai::Engine>(), size_of::<rhai::Engine>()),
         (TypeId::of::<rhai::RhaiFunc>(), size_of::<rhai::RhaiFunc>()),
@@ -181,12 +171,8 @@ pub unsafe fn run_register(
         crate::error::install_panic_hook();
         build_info(name, version, description, register)
     }));
-    let result = result.map_err(|panic| {
-        format!(
-            "plugin {name} panicked while registering: {}",
-            crate::error::panic_message(&*panic)
-        )
-    });
+    let result = result
+        .map_err(|panic| format!("plugin {name} panicked while registering: {}", crate::error::panic_message(&*panic)));
     (*out).result = Some(result);
 }
 
@@ -248,9 +234,7 @@ macro_rules! export_plugin {
                         ctx: *const $crate::declaration::RegisterContext,
                         out: *mut $crate::declaration::RegisterOutput,
                     ) {
-                        $crate::declaration::run_register(
-                            ctx, out, $name, $version, $desc, $register,
-                        )
+                        $crate::declaration::run_register(ctx, out, $name, $version, $desc, $register)
                     }
                     __netscript_register
                 },
@@ -276,13 +260,9 @@ mod tests {
 
     #[test]
     fn rhai_version_matches_the_lock_file() {
-        let lock =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
-                .expect("workspace Cargo.lock");
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+            .expect("workspace Cargo.lock");
         let needle = format!("name = \"rhai\"\nversion = \"{RHAI_VERSION}\"");
-        assert!(
-            lock.contains(&needle),
-            "Cargo.lock has another rhai than {RHAI_VERSION}"
-        );
+        assert!(lock.contains(&needle), "Cargo.lock has another rhai than {RHAI_VERSION}");
     }
 }

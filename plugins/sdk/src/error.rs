@@ -24,10 +24,7 @@ pub fn script_error(err: impl ScriptError) -> Box<EvalAltResult> {
     map.insert("kind".into(), err.kind().into());
     map.insert("protocol".into(), err.protocol().into());
     map.insert("message".into(), err.to_string().into());
-    map.insert(
-        "code".into(),
-        err.code().map_or(Dynamic::UNIT, Dynamic::from_int),
-    );
+    map.insert("code".into(), err.code().map_or(Dynamic::UNIT, Dynamic::from_int));
     err.extend(&mut map);
     Box::new(EvalAltResult::ErrorRuntime(map.into(), Position::NONE))
 }
@@ -101,11 +98,7 @@ pub struct CommonError {
 impl CommonError {
     /// An error of `kind` raised by `protocol`.
     pub fn new(kind: CommonKind, protocol: &str, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            protocol: protocol.into(),
-            message: message.into(),
-        }
+        Self { kind, protocol: protocol.into(), message: message.into() }
     }
     /// `InvalidArgument`.
     pub fn invalid_argument(protocol: &str, message: impl Into<String>) -> Self {
@@ -117,11 +110,7 @@ impl CommonError {
     }
     /// `Timeout` after `seconds` while doing `what`.
     pub fn timeout(protocol: &str, what: &str, seconds: f64) -> Self {
-        Self::new(
-            CommonKind::Timeout,
-            protocol,
-            format!("{what} timed out after {seconds} s"),
-        )
+        Self::new(CommonKind::Timeout, protocol, format!("{what} timed out after {seconds} s"))
     }
     /// Maps an I/O error to its kind; `context` says what was being done (`connect to h:p`).
     pub fn from_io(protocol: &str, context: &str, err: &std::io::Error) -> Self {
@@ -129,11 +118,9 @@ impl CommonError {
         let kind = match err.kind() {
             K::ConnectionRefused => CommonKind::ConnectionRefused,
             K::TimedOut | K::WouldBlock => CommonKind::Timeout,
-            K::ConnectionReset
-            | K::ConnectionAborted
-            | K::BrokenPipe
-            | K::UnexpectedEof
-            | K::NotConnected => CommonKind::ConnectionClosed,
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::NotConnected => {
+                CommonKind::ConnectionClosed
+            }
             _ => CommonKind::IoError,
         };
         Self::new(kind, protocol, format!("{context}: {err}"))
@@ -198,9 +185,9 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// Reads the `kind` of a script error value, if it is one of ours.
 pub fn kind_of(err: &EvalAltResult) -> Option<String> {
     match err {
-        EvalAltResult::ErrorRuntime(value, _) => value
-            .read_lock::<Map>()
-            .and_then(|m| m.get("kind").map(|k| k.to_string())),
+        EvalAltResult::ErrorRuntime(value, _) => {
+            value.read_lock::<Map>().and_then(|m| m.get("kind").map(|k| k.to_string()))
+        }
         _ => None,
     }
 }
@@ -212,9 +199,7 @@ mod tests {
     #[test]
     fn common_error_becomes_a_script_map() {
         let err = script_error(CommonError::invalid_argument("addr", "bad '1.2.3'"));
-        let EvalAltResult::ErrorRuntime(value, _) = *err else {
-            panic!("not a runtime error")
-        };
+        let EvalAltResult::ErrorRuntime(value, _) = *err else { panic!("not a runtime error") };
         let map = value.cast::<Map>();
         assert_eq!(map["kind"].to_string(), "InvalidArgument");
         assert_eq!(map["protocol"].to_string(), "addr");
@@ -225,14 +210,8 @@ mod tests {
     #[test]
     fn io_errors_map_to_their_kinds() {
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        assert_eq!(
-            CommonError::from_io("socket", "connect", &refused).kind,
-            CommonKind::ConnectionRefused
-        );
+        assert_eq!(CommonError::from_io("socket", "connect", &refused).kind, CommonKind::ConnectionRefused);
         let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
-        assert_eq!(
-            CommonError::from_io("socket", "recv", &reset).kind,
-            CommonKind::ConnectionClosed
-        );
+        assert_eq!(CommonError::from_io("socket", "recv", &reset).kind, CommonKind::ConnectionClosed);
     }
 }

@@ -24,36 +24,21 @@ impl Options {
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(CommonError::invalid_argument(
                 protocol,
-                format!(
-                    "{function}: unknown option '{unknown}' (known: {})",
-                    allowed.join(", ")
-                ),
+                format!("{function}: unknown option '{unknown}' (known: {})", allowed.join(", ")),
             ));
         }
-        Ok(Self {
-            protocol,
-            function,
-            map,
-        })
+        Ok(Self { protocol, function, map })
     }
 
     /// An empty option map (the call had none).
     pub fn none(protocol: &'static str, function: &'static str) -> Self {
-        Self {
-            protocol,
-            function,
-            map: Map::new(),
-        }
+        Self { protocol, function, map: Map::new() }
     }
 
     fn wrong_type(&self, key: &str, want: &str, got: &Dynamic) -> CommonError {
         CommonError::invalid_argument(
             self.protocol,
-            format!(
-                "{}: option '{key}' must be {want}, not {}",
-                self.function,
-                got.type_name()
-            ),
+            format!("{}: option '{key}' must be {want}, not {}", self.function, got.type_name()),
         )
     }
 
@@ -77,10 +62,7 @@ impl Options {
         if !(secs.is_finite() && secs > 0.0) {
             return Err(CommonError::invalid_argument(
                 self.protocol,
-                format!(
-                    "{}: option '{key}' must be a positive number of seconds, not {secs}",
-                    self.function
-                ),
+                format!("{}: option '{key}' must be a positive number of seconds, not {secs}", self.function),
             ));
         }
         Ok(secs)
@@ -99,9 +81,7 @@ impl Options {
     pub fn bool(&self, key: &str, default: bool) -> Result<bool, CommonError> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v
-                .as_bool()
-                .map_err(|_| self.wrong_type(key, "true or false", v)),
+            Some(v) => v.as_bool().map_err(|_| self.wrong_type(key, "true or false", v)),
         }
     }
 
@@ -109,10 +89,7 @@ impl Options {
     pub fn int(&self, key: &str) -> Result<Option<INT>, CommonError> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v
-                .as_int()
-                .map(Some)
-                .map_err(|_| self.wrong_type(key, "an integer", v)),
+            Some(v) => v.as_int().map(Some).map_err(|_| self.wrong_type(key, "an integer", v)),
         }
     }
 
@@ -126,23 +103,14 @@ impl Options {
     }
 
     /// One of a fixed set of strings.
-    pub fn choice(
-        &self,
-        key: &str,
-        choices: &[&str],
-        default: &str,
-    ) -> Result<String, CommonError> {
+    pub fn choice(&self, key: &str, choices: &[&str], default: &str) -> Result<String, CommonError> {
         let value = self.string(key)?.unwrap_or_else(|| default.to_string());
         if choices.contains(&value.as_str()) {
             Ok(value)
         } else {
             Err(CommonError::invalid_argument(
                 self.protocol,
-                format!(
-                    "{}: option '{key}' must be one of {}, not '{value}'",
-                    self.function,
-                    choices.join(", ")
-                ),
+                format!("{}: option '{key}' must be one of {}, not '{value}'", self.function, choices.join(", ")),
             ))
         }
     }
@@ -151,10 +119,7 @@ impl Options {
 /// Rejects CR or LF in a protocol argument (header injection, command smuggling).
 pub fn reject_crlf(protocol: &str, what: &str, value: &str) -> Result<(), CommonError> {
     if value.contains(['\r', '\n']) {
-        Err(CommonError::invalid_argument(
-            protocol,
-            format!("{what} must not contain CR or LF"),
-        ))
+        Err(CommonError::invalid_argument(protocol, format!("{what} must not contain CR or LF")))
     } else {
         Ok(())
     }
@@ -168,14 +133,8 @@ mod tests {
     fn unknown_keys_are_rejected_with_the_known_list() {
         let mut map = Map::new();
         map.insert("timout".into(), Dynamic::from_float(1.0));
-        let err = Options::parse("smtp", "connect", map, &["timeout", "tls"])
-            .err()
-            .unwrap();
-        assert!(
-            err.message.contains("'timout'") && err.message.contains("timeout, tls"),
-            "{}",
-            err.message
-        );
+        let err = Options::parse("smtp", "connect", map, &["timeout", "tls"]).err().unwrap();
+        assert!(err.message.contains("'timout'") && err.message.contains("timeout, tls"), "{}", err.message);
     }
 
     #[test]

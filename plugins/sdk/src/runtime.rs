@@ -55,17 +55,9 @@ pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonEr
 }
 
 /// Runs `fut` with a timeout of `seconds`; on expiry the error says `what` timed out.
-pub fn block_on_timeout<F: Future>(
-    protocol: &str,
-    what: &str,
-    seconds: f64,
-    fut: F,
-) -> Result<F::Output, CommonError> {
+pub fn block_on_timeout<F: Future>(protocol: &str, what: &str, seconds: f64, fut: F) -> Result<F::Output, CommonError> {
     let limit = Duration::from_secs_f64(seconds);
-    match block_on(
-        protocol,
-        async move { tokio::time::timeout(limit, fut).await },
-    )? {
+    match block_on(protocol, async move { tokio::time::timeout(limit, fut).await })? {
         Ok(out) => Ok(out),
         Err(_) => Err(CommonError::timeout(protocol, what, seconds)),
     }
@@ -77,10 +69,8 @@ mod tests {
 
     #[test]
     fn a_slow_future_times_out_with_its_description() {
-        let err = block_on_timeout("test", "waiting", 0.05, async {
-            tokio::time::sleep(Duration::from_secs(5)).await
-        })
-        .unwrap_err();
+        let err = block_on_timeout("test", "waiting", 0.05, async { tokio::time::sleep(Duration::from_secs(5)).await })
+            .unwrap_err();
         assert_eq!(err.kind, CommonKind::Timeout);
         assert!(err.message.contains("waiting timed out"));
     }
