@@ -119,7 +119,7 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
     }
     if cli.plugins {
         for p in &runtime.plugins {
-            let count = p.info.module.gen_fn_signatures_with_mapper(|s| s.into()).count();
+            let count = p.module.gen_fn_signatures_with_mapper(|s| s.into()).count();
             println!(
                 "{:<10} {:<8} {:<12} {count:>3} functions  {}",
                 p.info.name,

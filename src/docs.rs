@@ -162,6 +162,8 @@ impl Reference {
                 })
             })
             .collect();
+        // Operators (`+`, `==`, …) are registered functions too, but nobody types them by name.
+        names.retain(|n| n.rsplit("::").next().is_some_and(|last| last.starts_with(|c: char| c.is_alphabetic() || c == '_')));
         names.sort();
         names.dedup();
         names
@@ -171,8 +173,14 @@ impl Reference {
         let mut out = String::from("netscript reference — `netscript --doc MODULE` for one module\n\n");
         for (name, m) in &self.modules {
             let shown = if name.is_empty() { "core" } else { name };
+            // One line each, short enough for an 80-column terminal.
             let first = m.doc.lines().next().unwrap_or("");
-            let _ = writeln!(out, "  {shown:<10} {:>3} functions  {first}", m.functions.len());
+            let first = first.split_once(". ").map_or(first, |(head, _)| head);
+            let mut line = format!("  {shown:<10} {:>3} functions  {first}", m.functions.len());
+            if line.chars().count() > 100 {
+                line = line.chars().take(97).collect::<String>() + "...";
+            }
+            let _ = writeln!(out, "{line}");
         }
         out
     }

@@ -8,7 +8,7 @@
 use crate::host::HostServices;
 use crate::permissions::Permissions;
 use crate::plugins::{self, LoadedPlugin, PluginLoadError, PluginSource};
-use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, Map, OptimizationLevel, ParseError, Scope, Token, AST};
+use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, ParseError, Scope, Token, AST};
 use netscript_sdk::PluginInfo;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,7 +65,7 @@ impl Runtime {
         let host = HostServices::install(config.permissions);
 
         let mut loaded: Vec<LoadedPlugin> =
-            (config.builtins)().into_iter().map(|info| LoadedPlugin { info, source: PluginSource::BuiltIn }).collect();
+            (config.builtins)().into_iter().map(|info| LoadedPlugin::new(info, PluginSource::BuiltIn)).collect();
         let mut paths = config.plugin_paths;
         paths.extend(plugins::libraries_on_plugin_path());
         for path in paths {
@@ -87,6 +87,7 @@ impl Runtime {
         engine.set_max_expr_depths(256, 128);
         // `debug` is a reserved word to Rhai's tokenizer; as a plain identifier it still
         // calls the built-in `debug(…)`, and `log::debug(…)` (API.md §Core) parses.
+        #[allow(deprecated)] // "volatile", not deprecated (Rhai's words); Rhai is pinned =1.27.0
         engine.on_parse_token(|token, _, _| match token {
             Token::Reserved(word) if word.as_str() == "debug" => Token::Identifier(word),
             other => other,
@@ -98,10 +99,23 @@ impl Runtime {
             eprintln!("[{src}:{pos}] {text}");
         });
 
-        crate::core::register_all(&mut engine, loaded.iter().map(plugin_map).collect());
-        for plugin in &loaded {
-            engine.register_static_module(plugin.info.name.as_str(), plugin.info.module.clone().into());
+        crate::core::register_all(&mut engine);
+        for plugin in &mut loaded {
+            plugin.module = std::mem::take(&mut plugin.info.module).into();
+            engine.register_static_module(plugin.info.name.as_str(), plugin.module.clone());
         }
+        // `plugins()` builds its maps (with every signature) only when a script asks.
+        let summaries: Vec<_> = loaded
+            .iter()
+            .map(|p| crate::core::process::PluginSummary {
+                name: p.info.name.clone(),
+                version: p.info.version.clone(),
+                description: p.info.description.clone(),
+                source: p.source.to_string(),
+                module: p.module.clone(),
+            })
+            .collect();
+        crate::core::process::set_plugins(summaries);
         let engine = Arc::new(engine);
         host.set_engine(engine.clone());
         Ok(Runtime { engine, host, plugins: loaded })
@@ -155,21 +169,4 @@ pub fn innermost(err: &EvalAltResult) -> &EvalAltResult {
         }
         other => other,
     }
-}
-
-fn plugin_map(p: &LoadedPlugin) -> Map {
-    let mut map = Map::new();
-    map.insert("name".into(), p.info.name.clone().into());
-    map.insert("version".into(), p.info.version.clone().into());
-    map.insert("description".into(), p.info.description.clone().into());
-    map.insert("source".into(), p.source.to_string().into());
-    let mut functions: Vec<String> =
-        p.info.module.gen_fn_signatures_with_mapper(|s| s.into()).map(|s| s.to_string()).collect();
-    functions.sort();
-    functions.dedup();
-    map.insert(
-        "functions".into(),
-        functions.into_iter().map(Dynamic::from).collect::<netscript_sdk::rhai::Array>().into(),
-    );
-    map
 }

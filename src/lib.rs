@@ -35,6 +35,7 @@ pub fn plugins_descriptions(runtime: &engine::Runtime) -> Vec<(String, String)> 
 }
 
 /// The plugins linked into this build (chosen by cargo features, all on by default).
+#[allow(clippy::vec_init_then_push)] // which pushes exist depends on the features
 pub fn builtin_plugins() -> Vec<PluginInfo> {
     #[allow(unused_mut)]
     let mut list = Vec::new();
@@ -42,5 +43,7 @@ pub fn builtin_plugins() -> Vec<PluginInfo> {
     list.push(netscript_addr::plugin());
     #[cfg(feature = "socket")]
     list.push(netscript_socket::plugin());
+    #[cfg(feature = "http")]
+    list.push(netscript_http::plugin());
     list
 }

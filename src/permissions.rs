@@ -69,7 +69,7 @@ impl Permissions {
             return Ok(Self::allow_all());
         }
         Ok(Self {
-            net: grant(&flags.allow_net, |s| parse_net_rule(s))?,
+            net: grant(&flags.allow_net, parse_net_rule)?,
             read: grant(&flags.allow_read, |s| Ok(canonical_for_rule(s)))?,
             write: grant(&flags.allow_write, |s| Ok(canonical_for_rule(s)))?,
             env: grant(&flags.allow_env, |s| Ok(s.to_string()))?,

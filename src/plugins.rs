@@ -37,10 +37,19 @@ impl fmt::Display for PluginSource {
 
 /// A plugin ready to register into the engine.
 pub struct LoadedPlugin {
-    /// Name, version, description and module.
+    /// Name, version, description (its module moves to [`LoadedPlugin::module`] once registered).
     pub info: PluginInfo,
     /// Built-in or the library path.
     pub source: PluginSource,
+    /// The registered module, shared with the engine.
+    pub module: netscript_sdk::rhai::Shared<netscript_sdk::rhai::Module>,
+}
+
+impl LoadedPlugin {
+    /// A plugin not yet registered.
+    pub fn new(info: PluginInfo, source: PluginSource) -> Self {
+        Self { info, source, module: Default::default() }
+    }
 }
 
 /// Why a library could not be loaded (raised as `PluginError`).
@@ -149,7 +158,7 @@ pub fn load_library(
         .result
         .unwrap_or_else(|| Err("the register function returned nothing".into()))
         .map_err(|reason| PluginLoadError::RegisterFailed { path: path.into(), reason })?;
-    Ok(LoadedPlugin { info, source: PluginSource::Library(path.into()) })
+    Ok(LoadedPlugin::new(info, PluginSource::Library(path.into())))
 }
 
 /// Checks magic → API version → rustc → Rhai → profile → ABI fingerprint, in that order.

@@ -2,11 +2,11 @@
 //! same [`ModuleBuilder`] plugins use (so `--doc` and `:help` cover them alike).
 //!
 //! - [`process`]: `ARGS`, `exit`, `env`, `sleep`, `now`, `plugins`.
-//! - [`time`]: `time::format`.
-//! - [`fs`]: `fs::*`, with atomic writes.
-//! - [`json`]: `json::parse`, `json::stringify`, `json::pretty`.
-//! - [`encoding`]: `base64::*`.
-//! - [`log`]: `log::*` to stderr.
+//! - [`time`]: `time::format` and `time::format_utc`.
+//! - [`fs`]: the `fs` module, with atomic writes.
+//! - [`json`]: the `json` module (parse, stringify, pretty).
+//! - [`encoding`]: the `base64` module.
+//! - [`log`]: the `log` module, to stderr.
 //! - [`tasks`]: `task` and `parallel` on worker threads.
 //! - [`progress`]: `progress` bars drawn on a terminal.
 
@@ -20,7 +20,7 @@ pub mod tasks;
 pub mod time;
 
 use netscript_sdk::error::{CommonError, CommonKind};
-use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, Map};
+use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult};
 use netscript_sdk::ModuleBuilder;
 
 /// One line on each core module ("" is the global functions).
@@ -28,9 +28,9 @@ pub const DESCRIPTIONS: &[(&str, &str)] =
     &[("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins")];
 
 /// The core modules: (name, module). The unnamed one ("") is global.
-pub fn modules(plugin_list: Vec<Map>) -> Vec<(&'static str, ModuleBuilder)> {
+pub fn modules() -> Vec<(&'static str, ModuleBuilder)> {
     let mut global = ModuleBuilder::new("core");
-    process::register(&mut global, plugin_list);
+    process::register(&mut global);
     tasks::register(&mut global);
     progress::register(&mut global);
     vec![
@@ -50,8 +50,8 @@ fn build(name: &str, register: fn(&mut ModuleBuilder)) -> ModuleBuilder {
 }
 
 /// Registers the core modules into `engine`.
-pub fn register_all(engine: &mut Engine, plugin_list: Vec<Map>) {
-    for (name, builder) in modules(plugin_list) {
+pub fn register_all(engine: &mut Engine) {
+    for (name, builder) in modules() {
         let module = builder.into_module();
         if name.is_empty() {
             engine.register_global_module(module.into());

@@ -4,11 +4,12 @@
 use super::{error, invalid};
 use netscript_sdk::error::{script_error, CommonKind};
 use netscript_sdk::prelude::*;
-use netscript_sdk::rhai::{Dynamic, EvalAltResult, Map, Position};
+use netscript_sdk::rhai::{Dynamic, EvalAltResult, Map, Module, Position, Shared};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Registers the process functions into the global module.
-pub fn register(m: &mut ModuleBuilder, plugin_list: Vec<Map>) {
+pub fn register(m: &mut ModuleBuilder) {
     m.func(
         "exit",
         &["code"],
@@ -105,7 +106,6 @@ pub fn register(m: &mut ModuleBuilder, plugin_list: Vec<Map>) {
         Errors: none."#,
         || -> FLOAT { fastrand::f64() },
     );
-    let list: Array = plugin_list.into_iter().map(Dynamic::from_map).collect();
     m.func(
         "plugins",
         &[],
@@ -116,8 +116,40 @@ pub fn register(m: &mut ModuleBuilder, plugin_list: Vec<Map>) {
         for p in plugins() { print(`${p.name} ${p.version} (${p.source})`); }
         ```
         Errors: none."#,
-        move || list.clone(),
+        || -> Array { PLUGINS.get().map(|list| list.iter().map(|p| Dynamic::from_map(p.to_map())).collect()).unwrap_or_default() },
     );
+}
+
+/// What `plugins()` reports about one plugin.
+pub struct PluginSummary {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub source: String,
+    pub module: Shared<Module>,
+}
+
+impl PluginSummary {
+    fn to_map(&self) -> Map {
+        let mut map = Map::new();
+        map.insert("name".into(), self.name.clone().into());
+        map.insert("version".into(), self.version.clone().into());
+        map.insert("description".into(), self.description.clone().into());
+        map.insert("source".into(), self.source.clone().into());
+        let mut functions: Vec<String> =
+            self.module.gen_fn_signatures_with_mapper(|s| s.into()).map(|s| s.to_string()).collect();
+        functions.sort();
+        functions.dedup();
+        map.insert("functions".into(), functions.into_iter().map(Dynamic::from).collect::<Array>().into());
+        map
+    }
+}
+
+static PLUGINS: OnceLock<Vec<PluginSummary>> = OnceLock::new();
+
+/// Records the loaded plugins for `plugins()` (once, by the engine).
+pub fn set_plugins(list: Vec<PluginSummary>) {
+    let _ = PLUGINS.set(list);
 }
 
 fn sleep(seconds: FLOAT) -> ScriptResult<()> {
