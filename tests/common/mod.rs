@@ -171,3 +171,77 @@ pub fn have(program: &str) -> bool {
 pub fn temp_dir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("ns-test-").tempdir_in("/tmp").expect("temp dir")
 }
+
+/// nginx on loopback with its config, pid, temp files and logs in its own temp dir
+/// (chmod 0755: the workers run as `nobody`), stopped by PID on drop.
+pub struct Nginx {
+    /// The temp dir (config, `www/`, certificates, logs).
+    pub dir: tempfile::TempDir,
+    /// Plain HTTP port.
+    pub port: u16,
+    /// HTTPS (HTTP/2 enabled) port.
+    pub tls_port: u16,
+    peer: Peer,
+}
+
+impl Nginx {
+    /// Starts nginx; `prepare(dir)` writes the content (`www/`, certificates) first and
+    /// `http_block(dir, port, tls_port)` gives what goes inside `http { }`.
+    pub fn start(prepare: impl FnOnce(&Path), http_block: impl FnOnce(&Path, u16, u16) -> String) -> Nginx {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        prepare(dir.path());
+        let (port, tls_port) = (free_port(), free_port());
+        let d = dir.path().display().to_string();
+        let echo = "/usr/lib/nginx/modules/ngx_http_echo_module.so";
+        let load = if Path::new(echo).exists() { format!("load_module {echo};") } else { String::new() };
+        let conf = format!(
+            "{load}\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 4096; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
+             uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  types {{ text/html html; text/plain txt; application/json json; }}\n{}\n}}\n",
+            http_block(dir.path(), port, tls_port)
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let error_log = format!("{d}/error.log");
+        let conf_path = format!("{d}/nginx.conf");
+        let peer = Peer::start("nginx", "nginx", &["-e", &error_log, "-c", &conf_path, "-g", "daemon off;"], None);
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("nginx did not start: {}", std::fs::read_to_string(&error_log).unwrap_or_default());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nginx { dir, port, tls_port, peer }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// nginx's PID (the master).
+    pub fn pid(&self) -> u32 {
+        self.peer.pid()
+    }
+}
+
+/// A test CA and a server certificate for `localhost` and 127.0.0.1, written as
+/// `ca.pem`, `server.pem` and `server.key` into `dir`.
+pub fn write_test_certs(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "netscript test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let mut params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    params.distinguished_name.push(DnType::CommonName, "localhost");
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    std::fs::write(dir.join("server.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+}
