@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-apt_packages=(socat hyperfine)
+apt_packages=(socat hyperfine nginx libnginx-mod-http-echo curl chromium wrk)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
@@ -25,6 +25,8 @@ fi
 
 python3 -c 'import netaddr' 2>/dev/null || python3 -m pip install -q netaddr 2>/dev/null \
     || python3 -m pip install -q --break-system-packages netaddr
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install -q requests 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages requests
 # The addr oracle tests must not skip here.
 export NETSCRIPT_REQUIRE_ORACLE=1
 

@@ -1,0 +1,416 @@
+//! The requests-style client: `http::get/post/put/patch/delete/head/options/request`.
+//!
+//! Requests run on reqwest (rustls) on the shared runtime; the script thread waits for the
+//! whole body. Every URL a request touches — the first and each redirect target — passes
+//! the permission checker before any connection: [`Guard`] resolves the name, asks
+//! `host().check_net` with the addresses, and pins them; the client's DNS resolver only
+//! hands out pinned addresses, so a connection can never reach an unchecked address.
+//! Clients are cached per TLS/redirect configuration so one-off calls share pooled
+//! keep-alive connections (as a `Session` does, minus cookies).
+
+use crate::error::{HttpError, HttpResult, PROTOCOL};
+use crate::response::{to_json, HttpResponse, ResponseData};
+use crate::tls;
+use netscript_sdk::error::{CommonError, CommonKind};
+use netscript_sdk::prelude::*;
+use reqwest::{Method, Url};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Default timeout of a request, in seconds.
+pub const DEFAULT_TIMEOUT: f64 = 30.0;
+/// Default longest redirect chain (as requests).
+pub const DEFAULT_MAX_REDIRECTS: usize = 30;
+/// How long a checked name resolution stays pinned.
+const PIN_TTL: Duration = Duration::from_secs(30);
+
+/// Options that shape the client itself (one cached client per distinct set).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientKey {
+    /// Follow 3xx responses.
+    pub follow_redirects: bool,
+    /// Longest redirect chain.
+    pub max_redirects: usize,
+    /// Skip certificate verification.
+    pub insecure: bool,
+    /// Extra trust roots.
+    pub ca_file: Option<String>,
+}
+
+impl Default for ClientKey {
+    fn default() -> Self {
+        Self { follow_redirects: true, max_redirects: DEFAULT_MAX_REDIRECTS, insecure: false, ca_file: None }
+    }
+}
+
+/// Checks every URL against the permissions and pins the addresses that were checked.
+#[derive(Default)]
+pub struct Guard {
+    pinned: Mutex<HashMap<String, (Instant, Vec<IpAddr>)>>,
+}
+
+impl Guard {
+    /// Resolves `url`'s host and asks the permission checker; blocking (DNS).
+    pub fn check(&self, url: &Url) -> HttpResult<()> {
+        let name = url.host_str().ok_or_else(|| HttpError::invalid(format!("URL {url} has no host")))?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let bare = name.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            return Ok(host().check_net(bare, port, &[ip])?);
+        }
+        let fresh = {
+            let pinned = self.pinned.lock().unwrap_or_else(|e| e.into_inner());
+            pinned.get(name).filter(|(at, _)| at.elapsed() < PIN_TTL).map(|(_, ips)| ips.clone())
+        };
+        let ips = match fresh {
+            Some(ips) => ips,
+            None => {
+                let ips: Vec<IpAddr> = (name, port)
+                    .to_socket_addrs()
+                    .map_err(|e| HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {name}: {e}")))?
+                    .map(|a| a.ip())
+                    .collect();
+                if ips.is_empty() {
+                    return Err(HttpError::common(CommonKind::HostNotFound, format!("{name} has no address")));
+                }
+                ips
+            }
+        };
+        host().check_net(name, port, &ips)?;
+        self.pinned.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), (Instant::now(), ips));
+        Ok(())
+    }
+
+    fn pinned(&self, name: &str) -> Option<Vec<IpAddr>> {
+        self.pinned.lock().unwrap_or_else(|e| e.into_inner()).get(name).map(|(_, ips)| ips.clone())
+    }
+}
+
+/// reqwest's resolver: only addresses [`Guard::check`] allowed.
+struct PinnedResolver(Arc<Guard>);
+
+impl reqwest::dns::Resolve for PinnedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let found = self.0.pinned(name.as_str());
+        let name = name.as_str().to_string();
+        Box::pin(async move {
+            match found {
+                Some(ips) => {
+                    let addrs: reqwest::dns::Addrs = Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
+                    Ok(addrs)
+                }
+                None => Err(Box::new(CommonError::permission_denied(format!(
+                    "{name} was not checked against the network permissions"
+                ))) as Box<dyn std::error::Error + Send + Sync>),
+            }
+        })
+    }
+}
+
+/// A reqwest client with its guard.
+#[derive(Clone)]
+pub struct Client {
+    /// The reqwest client (pooled connections).
+    pub inner: reqwest::Client,
+    /// The permission guard its resolver and redirect policy use.
+    pub guard: Arc<Guard>,
+}
+
+/// Builds a client; `jar` enables cookies.
+pub fn build_client(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> HttpResult<Client> {
+    tls::install_provider();
+    let guard = Arc::new(Guard::default());
+    let policy_guard = guard.clone();
+    let (follow, max) = (key.follow_redirects, key.max_redirects);
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if !follow {
+            return attempt.stop();
+        }
+        if attempt.previous().len() > max {
+            let err = HttpError::TooManyRedirects(format!("more than {max} redirects (next: {})", attempt.url()));
+            return attempt.error(err);
+        }
+        match policy_guard.check(attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(e) => attempt.error(e),
+        }
+    });
+    let mut builder = reqwest::Client::builder()
+        .dns_resolver(Arc::new(PinnedResolver(guard.clone())))
+        .redirect(policy)
+        .no_proxy()
+        .user_agent(concat!("netscript/", env!("CARGO_PKG_VERSION")))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true);
+    if key.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if let Some(ca) = &key.ca_file {
+        builder = builder.tls_certs_merge(tls::ca_roots(ca)?);
+    }
+    if let Some(jar) = jar {
+        builder = builder.cookie_provider(jar);
+    }
+    let inner = builder.build().map_err(|e| HttpError::common(CommonKind::TlsError, format!("client set-up: {e}")))?;
+    Ok(Client { inner, guard })
+}
+
+/// The shared client for `key` (built on first use; no cookies).
+pub fn build_client_cached(key: &ClientKey) -> HttpResult<Client> {
+    static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, Client>>> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(Default::default);
+    if let Some(c) = clients.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+        return Ok(c.clone());
+    }
+    let client = build_client(key, None)?;
+    clients.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), client.clone());
+    Ok(client)
+}
+
+/// A request body.
+pub enum Body {
+    /// No body.
+    None,
+    /// `data:` map, form-encoded.
+    Form(Vec<(String, String)>),
+    /// `json:` value.
+    Json(serde_json::Value),
+    /// `body:` or `data:` string/blob, sent as is.
+    Raw(Vec<u8>),
+}
+
+/// The per-request options.
+pub struct RequestOptions {
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Query parameters appended to the URL.
+    pub query: Vec<(String, String)>,
+    /// Seconds for the whole exchange.
+    pub timeout: f64,
+    /// Basic auth.
+    pub auth: Option<(String, String)>,
+    /// The body.
+    pub body: Body,
+    /// Cookies sent with this request.
+    pub cookies: Vec<(String, String)>,
+}
+
+/// Option keys of one request.
+pub const REQUEST_KEYS: &[&str] = &["headers", "query", "timeout", "auth", "data", "json", "body", "cookies"];
+/// Option keys that shape the client.
+pub const CLIENT_KEYS: &[&str] = &["follow_redirects", "max_redirects", "insecure", "ca_file"];
+
+/// `#{a: 1}` → `[("a", "1")]`, rejecting CR/LF.
+pub fn string_pairs(map: &Map, what: &str) -> HttpResult<Vec<(String, String)>> {
+    map.iter()
+        .map(|(k, v)| {
+            let value = if v.is_unit() { String::new() } else { v.to_string() };
+            netscript_sdk::options::reject_crlf(PROTOCOL, what, k)?;
+            netscript_sdk::options::reject_crlf(PROTOCOL, what, &value)?;
+            Ok((k.to_string(), value))
+        })
+        .collect()
+}
+
+/// Reads the per-request options out of a parsed option map.
+pub fn request_options(opts: &Options, default_timeout: f64) -> HttpResult<RequestOptions> {
+    let headers = opts.map("headers")?.map(|m| string_pairs(&m, "header")).transpose()?.unwrap_or_default();
+    let query = opts.map("query")?.map(|m| string_pairs(&m, "query parameter")).transpose()?.unwrap_or_default();
+    let cookies = opts.map("cookies")?.map(|m| string_pairs(&m, "cookie")).transpose()?.unwrap_or_default();
+    let timeout = opts.seconds("timeout", default_timeout)?;
+    let auth = match opts.get("auth") {
+        None => None,
+        Some(v) => Some(parse_auth(v)?),
+    };
+    let given: Vec<&str> = ["data", "json", "body"].into_iter().filter(|k| opts.get(k).is_some()).collect();
+    if given.len() > 1 {
+        return Err(HttpError::invalid(format!("give only one of data, json, body (got {})", given.join(", "))));
+    }
+    let body = if let Some(v) = opts.get("data") {
+        if v.is_map() {
+            Body::Form(string_pairs(&v.clone().cast::<Map>(), "form field")?)
+        } else {
+            Body::Raw(bytes_of(v, "data")?)
+        }
+    } else if let Some(v) = opts.get("json") {
+        Body::Json(to_json(v)?)
+    } else if let Some(v) = opts.get("body") {
+        Body::Raw(bytes_of(v, "body")?)
+    } else {
+        Body::None
+    };
+    Ok(RequestOptions { headers, query, timeout, auth, body, cookies })
+}
+
+/// `auth: [user, password]`.
+pub fn parse_auth(v: &Dynamic) -> HttpResult<(String, String)> {
+    let bad = || HttpError::invalid("option 'auth' must be [user, password]");
+    let arr = v.clone().try_cast::<Array>().ok_or_else(bad)?;
+    if arr.len() != 2 {
+        return Err(bad());
+    }
+    Ok((arr[0].to_string(), arr[1].to_string()))
+}
+
+/// A string or blob option as bytes.
+pub fn bytes_of(v: &Dynamic, key: &str) -> HttpResult<Vec<u8>> {
+    if v.is_blob() {
+        Ok(v.clone().cast::<Blob>())
+    } else if v.is_string() {
+        Ok(v.to_string().into_bytes())
+    } else {
+        Err(HttpError::invalid(format!("option '{key}' must be a string or a blob, not {}", v.type_name())))
+    }
+}
+
+/// Reads the client-shaping options.
+pub fn client_key(opts: &Options) -> HttpResult<ClientKey> {
+    let max = match opts.int("max_redirects")? {
+        None => DEFAULT_MAX_REDIRECTS,
+        Some(n) if (0..=1000).contains(&n) => n as usize,
+        Some(n) => return Err(HttpError::invalid(format!("max_redirects must be 0-1000, not {n}"))),
+    };
+    Ok(ClientKey {
+        follow_redirects: opts.bool("follow_redirects", true)?,
+        max_redirects: max,
+        insecure: opts.bool("insecure", false)?,
+        ca_file: opts.string("ca_file")?,
+    })
+}
+
+/// Parses and checks a URL: http or https, with a host.
+pub fn parse_url(url: &str) -> HttpResult<Url> {
+    let parsed = Url::parse(url).map_err(|e| HttpError::invalid(format!("invalid URL '{url}': {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(HttpError::invalid(format!("unsupported URL scheme '{}' in '{url}'", parsed.scheme())));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(HttpError::invalid(format!("URL '{url}' has no host")));
+    }
+    Ok(parsed)
+}
+
+/// Parses a method name.
+pub fn parse_method(method: &str) -> HttpResult<Method> {
+    Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| HttpError::invalid(format!("invalid HTTP method '{method}'")))
+}
+
+/// Builds a reqwest request (headers, query, auth, body).
+pub fn build_request(client: &Client, method: Method, url: Url, ro: &RequestOptions) -> reqwest::RequestBuilder {
+    let mut rb = client.inner.request(method, url).timeout(Duration::from_secs_f64(ro.timeout));
+    if !ro.query.is_empty() {
+        rb = rb.query(&ro.query);
+    }
+    for (k, v) in &ro.headers {
+        rb = rb.header(k.as_str(), v.as_str());
+    }
+    if !ro.cookies.is_empty() {
+        let cookie = ro.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        rb = rb.header(reqwest::header::COOKIE, cookie);
+    }
+    if let Some((user, pass)) = &ro.auth {
+        rb = rb.basic_auth(user, Some(pass));
+    }
+    match &ro.body {
+        Body::None => rb,
+        Body::Form(pairs) => rb.form(pairs),
+        Body::Json(v) => rb.json(v),
+        Body::Raw(bytes) => rb.body(bytes.clone()),
+    }
+}
+
+/// Checks the first URL, sends, and reads the whole response on the script thread.
+pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -> HttpResult<HttpResponse> {
+    let url = parse_url(url)?;
+    client.guard.check(&url)?;
+    let request =
+        build_request(client, method, url, &ro).build().map_err(|e| HttpError::from_reqwest(e, ro.timeout))?;
+    let timeout = ro.timeout;
+    let inner = client.inner.clone();
+    let started = Instant::now();
+    let outcome = block_on(PROTOCOL, async move {
+        let resp = inner.execute(request).await?;
+        let status = resp.status().as_u16();
+        let version = format!("{:?}", resp.version());
+        let final_url = resp.url().to_string();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = resp.bytes().await?;
+        Ok::<_, reqwest::Error>((status, version, final_url, headers, body))
+    })?;
+    let (status, version, final_url, headers, body) = outcome.map_err(|e| HttpError::from_reqwest(e, timeout))?;
+    Ok(HttpResponse(Arc::new(ResponseData {
+        status,
+        url: final_url,
+        version,
+        headers,
+        body,
+        elapsed: started.elapsed().as_secs_f64(),
+    })))
+}
+
+/// One client call: `method url opts` with the cached client for its options.
+fn call(method: &str, url: &str, opts: Map) -> HttpResult<HttpResponse> {
+    let method = parse_method(method)?;
+    let allowed: Vec<&str> = REQUEST_KEYS.iter().chain(CLIENT_KEYS).copied().collect();
+    let opts = Options::parse(PROTOCOL, "request", opts, &allowed)?;
+    let key = client_key(&opts)?;
+    let ro = request_options(&opts, DEFAULT_TIMEOUT)?;
+    let client = build_client_cached(&key)?;
+    execute(&client, method, url, ro)
+}
+
+const OPTIONS_DOC: &str = "Options: `headers` (map), `query` (map), `timeout` (seconds, default 30), \
+`auth` ([user, password], basic), `data` (map: form-encoded; string/blob: as is), `json` (any value), \
+`body` (string or blob), `cookies` (map), `follow_redirects` (default true), `max_redirects` \
+(default 30), `insecure` (skip certificate checks), `ca_file` (PEM trust roots to add).";
+
+/// Registers the module functions of the client.
+pub fn register(m: &mut ModuleBuilder) {
+    for (name, method, example) in [
+        ("get", "GET", r#"let r = http::get("https://example.com/", #{ query: #{ q: "rhai" }, timeout: 5 });"#),
+        ("post", "POST", r#"let r = http::post("https://example.com/api", #{ json: #{ name: "mx1" } });"#),
+        ("put", "PUT", r#"let r = http::put("https://example.com/api/1", #{ body: "text" });"#),
+        ("patch", "PATCH", r#"let r = http::patch("https://example.com/api/1", #{ data: #{ a: 1 } });"#),
+        ("delete", "DELETE", r#"let r = http::delete("https://example.com/api/1");"#),
+        ("head", "HEAD", r#"let r = http::head("https://example.com/");"#),
+        ("options", "OPTIONS", r#"let r = http::options("https://example.com/");"#),
+    ] {
+        let doc = format!(
+            "Sends a {method} request and reads the whole response (`HttpResponse`). An HTTP error \
+             status is not an error: check `.ok` or call `.raise_for_status()`. Redirects are followed \
+             and every target is checked against `--allow-net`.\n\n{OPTIONS_DOC}\n\n```rhai\n{example}\nprint(r.status_code);\n```\n\n\
+             Errors: `InvalidArgument` (bad URL or option), `HostNotFound`, `ConnectionRefused`, `Timeout`, \
+             `TlsError`, `TooManyRedirects`, `ConnectionClosed`, `PermissionDenied`."
+        );
+        m.func(name, &["url"], &doc, move |url: &str| -> ScriptResult<HttpResponse> {
+            call(method, url, Map::new()).map_err(script_error)
+        });
+        m.func(name, &["url", "options"], &doc, move |url: &str, opts: Map| -> ScriptResult<HttpResponse> {
+            call(method, url, opts).map_err(script_error)
+        });
+    }
+    let doc = format!(
+        "Sends a request with any method (`\"GET\"`, `\"PROPFIND\"`, …).\n\n{OPTIONS_DOC}\n\n```rhai\n\
+         let r = http::request(\"PUT\", \"https://example.com/f.txt\", #{{ body: \"hello\" }});\nprint(r.ok);\n```\n\n\
+         Errors: `InvalidArgument` (bad method, URL or option), `HostNotFound`, `ConnectionRefused`, `Timeout`, \
+         `TlsError`, `TooManyRedirects`, `ConnectionClosed`, `PermissionDenied`."
+    );
+    m.func("request", &["method", "url"], &doc, |method: &str, url: &str| -> ScriptResult<HttpResponse> {
+        call(method, url, Map::new()).map_err(script_error)
+    });
+    m.func(
+        "request",
+        &["method", "url", "options"],
+        &doc,
+        |method: &str, url: &str, opts: Map| -> ScriptResult<HttpResponse> {
+            call(method, url, opts).map_err(script_error)
+        },
+    );
+}

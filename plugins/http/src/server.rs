@@ -1,0 +1,614 @@
+//! The HTTP servers: `http::serve(host, port, handler)` and the machinery `serve_dir` shares
+//! (listener, connections, limits, TLS, the `HttpServer` handle).
+//!
+//! Connections are hyper tasks on the shared runtime (HTTP/1.1 keep-alive, HTTP/2 over TLS
+//! or prior knowledge). Script handlers never run in a tokio task: a request is read whole
+//! (within the body limit) and handed to a pool of OS worker threads that call the closure
+//! through `host().call_fn`; the connection task awaits the reply with the handler time
+//! limit (503 after it). A handler that throws answers 500 and is logged; the server goes on.
+//! Slow clients cost a parked task, not a thread: a header read timeout closes them.
+
+use crate::error::{HttpError, HttpResult, PROTOCOL};
+use crate::request::{reply_from, HttpRequest, Reply, RequestData};
+use crate::static_files::DirService;
+use crate::tls;
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use netscript_sdk::error::CommonKind;
+use netscript_sdk::prelude::*;
+use netscript_sdk::rhai::FnPtr;
+use netscript_sdk::runtime;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{oneshot, watch};
+use tokio_util::sync::CancellationToken;
+
+/// The response body type of both servers.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+/// A body holding `bytes`.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
+}
+
+/// A response with `status` and a short text body.
+pub fn simple(status: StatusCode, text: &str) -> Response<Body> {
+    let mut resp = Response::new(full(format!("{text}\n")));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp
+}
+
+/// Options both servers take.
+pub const SERVER_KEYS: &[&str] = &["header_timeout", "max_header_size", "cert_file", "key_file", "backlog"];
+
+/// Limits and TLS of one server.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// Seconds a client has to send a request head.
+    pub header_timeout: f64,
+    /// Largest request head (bytes); larger → 431.
+    pub max_header_size: usize,
+    /// TLS (HTTPS) when set.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Listen backlog.
+    pub backlog: u32,
+}
+
+/// Reads the options both servers share.
+pub fn server_options(opts: &Options) -> HttpResult<ServerOptions> {
+    let max_header_size = match opts.int("max_header_size")? {
+        None => 64 * 1024,
+        Some(n) if (8192..=16 << 20).contains(&n) => n as usize,
+        Some(n) => return Err(HttpError::invalid(format!("max_header_size must be 8192-16777216, not {n}"))),
+    };
+    let tls = match (opts.string("cert_file")?, opts.string("key_file")?) {
+        (Some(cert), Some(key)) => Some(tls::server_config(&cert, &key)?),
+        (None, None) => None,
+        _ => return Err(HttpError::invalid("give both cert_file and key_file for HTTPS")),
+    };
+    let backlog = match opts.int("backlog")? {
+        None => 1024,
+        Some(n) if (1..=65535).contains(&n) => n as u32,
+        Some(n) => return Err(HttpError::invalid(format!("backlog must be 1-65535, not {n}"))),
+    };
+    Ok(ServerOptions { header_timeout: opts.seconds("header_timeout", 10.0)?, max_header_size, tls, backlog })
+}
+
+/// What answers the requests.
+pub enum App {
+    /// A script handler on the worker pool.
+    Script(ScriptApp),
+    /// Static files.
+    Dir(DirService),
+}
+
+/// The scripted handler and its limits.
+pub struct ScriptApp {
+    pool: WorkerPool,
+    max_body: usize,
+    handler_timeout: Duration,
+}
+
+/// A running (or stopped) server, shared by the clones of its handle.
+#[derive(Clone)]
+pub struct HttpServer(Arc<ServerInner>);
+
+struct ServerInner {
+    local: SocketAddr,
+    kind: &'static str,
+    stop: CancellationToken,
+    stopped: watch::Sender<bool>,
+    served: AtomicU64,
+    failed: Arc<AtomicU64>,
+}
+
+impl HttpServer {
+    fn describe(&self) -> String {
+        let state = if *self.0.stopped.borrow() { "stopped" } else { "running" };
+        let scheme = self.0.kind;
+        format!("HttpServer({scheme} on {}, {state}, {} requests)", self.0.local, self.0.served.load(Ordering::Relaxed))
+    }
+
+    fn stop(&self) -> HttpResult<()> {
+        self.0.stop.cancel();
+        let mut rx = self.0.stopped.subscribe();
+        runtime::block_on_timeout(PROTOCOL, "stop", 5.0, async move {
+            let _ = rx.wait_for(|s| *s).await;
+        })?;
+        Ok(())
+    }
+
+    fn wait(&self, limit: Option<f64>) -> HttpResult<bool> {
+        let mut rx = self.0.stopped.subscribe();
+        let stopped = async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        match limit {
+            None => {
+                runtime::block_on(PROTOCOL, stopped)?;
+                Ok(true)
+            }
+            Some(secs) => {
+                let limit = Duration::from_secs_f64(secs);
+                Ok(runtime::block_on(PROTOCOL, async move { tokio::time::timeout(limit, stopped).await.is_ok() })?)
+            }
+        }
+    }
+}
+
+/// A job for the worker pool: one request and where its reply goes.
+struct Job {
+    request: HttpRequest,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// OS threads that run script handlers; grows on demand up to `max` threads.
+#[derive(Clone)]
+struct WorkerPool(Arc<PoolInner>);
+
+struct PoolInner {
+    tx: Mutex<mpsc::Sender<Job>>,
+    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
+    handler: FnPtr,
+    idle: AtomicUsize,
+    total: AtomicUsize,
+    max: usize,
+    failed: Arc<AtomicU64>,
+}
+
+/// Stack of a handler thread: room for deeply nested script code.
+const HANDLER_STACK: usize = 8 << 20;
+
+impl WorkerPool {
+    fn new(handler: FnPtr, initial: usize, max: usize, failed: Arc<AtomicU64>) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let pool = WorkerPool(Arc::new(PoolInner {
+            tx: Mutex::new(tx),
+            rx: Arc::new(Mutex::new(rx)),
+            handler,
+            idle: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+            max,
+            failed,
+        }));
+        for _ in 0..initial.min(max) {
+            pool.spawn_worker();
+        }
+        pool
+    }
+
+    fn spawn_worker(&self) {
+        self.0.total.fetch_add(1, Ordering::SeqCst);
+        self.0.idle.fetch_add(1, Ordering::SeqCst);
+        let inner = self.0.clone();
+        let spawned =
+            std::thread::Builder::new().name("netscript-http".into()).stack_size(HANDLER_STACK).spawn(move || loop {
+                let job = {
+                    let rx = inner.rx.lock().unwrap_or_else(|e| e.into_inner());
+                    rx.recv()
+                };
+                let Ok(job) = job else { break };
+                inner.idle.fetch_sub(1, Ordering::SeqCst);
+                let reply = run_handler(&inner, job.request);
+                let _ = job.reply.send(reply);
+                inner.idle.fetch_add(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            self.0.total.fetch_sub(1, Ordering::SeqCst);
+            self.0.idle.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    fn submit(&self, job: Job) {
+        if self.0.idle.load(Ordering::SeqCst) == 0 && self.0.total.load(Ordering::SeqCst) < self.0.max {
+            self.spawn_worker();
+        }
+        let _ = self.0.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job);
+    }
+}
+
+/// Calls the script handler and turns its value (or error) into a reply.
+fn run_handler(pool: &PoolInner, request: HttpRequest) -> Reply {
+    let what = format!("{} {}", request.0.method, request.0.target);
+    let outcome = host().call_fn(&pool.handler, vec![Dynamic::from(request)]);
+    let reply = outcome
+        .map_err(|e| error_text(&e))
+        .and_then(|value| reply_from(value).map_err(|e| format!("{}: {e}", netscript_sdk::ScriptError::kind(&e))));
+    match reply {
+        Ok(reply) => reply,
+        Err(text) => {
+            pool.failed.fetch_add(1, Ordering::Relaxed);
+            eprintln!("http::serve: handler for {what} failed: {text}");
+            Reply::text(500, "500 Internal Server Error")
+        }
+    }
+}
+
+/// The text of a handler's error: `kind: message` for ours, Rhai's text otherwise.
+fn error_text(err: &EvalAltResult) -> String {
+    if let EvalAltResult::ErrorRuntime(value, pos) = err {
+        if let Some(map) = value.read_lock::<Map>() {
+            if let (Some(kind), Some(message)) = (map.get("kind"), map.get("message")) {
+                return if pos.is_none() { format!("{kind}: {message}") } else { format!("{kind}: {message} ({pos})") };
+            }
+        }
+    }
+    err.to_string()
+}
+
+/// Answers one request of a scripted server.
+async fn script_request(app: &ScriptApp, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.max_body as u64) {
+        return too_large(app.max_body);
+    }
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, app.max_body).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(app.max_body),
+        Err(e) => return simple(StatusCode::BAD_REQUEST, &format!("400 Bad Request: {e}")),
+    };
+    let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let request = HttpRequest(Arc::new(RequestData {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        target,
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
+        body,
+        peer,
+        version: format!("{:?}", parts.version),
+    }));
+    let (tx, rx) = oneshot::channel();
+    app.pool.submit(Job { request, reply: tx });
+    match tokio::time::timeout(app.handler_timeout, rx).await {
+        Ok(Ok(reply)) => into_response(reply),
+        Ok(Err(_)) => simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error"),
+        Err(_) => simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable: the handler took too long"),
+    }
+}
+
+fn too_large(limit: usize) -> Response<Body> {
+    let mut resp = simple(StatusCode::PAYLOAD_TOO_LARGE, &format!("413 Content Too Large (limit {limit} bytes)"));
+    resp.headers_mut().insert(hyper::header::CONNECTION, hyper::header::HeaderValue::from_static("close"));
+    resp
+}
+
+fn into_response(reply: Reply) -> Response<Body> {
+    let mut resp = Response::new(full(reply.body));
+    *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = resp.headers_mut();
+    for (k, v) in reply.headers {
+        match (hyper::header::HeaderName::from_bytes(k.as_bytes()), hyper::header::HeaderValue::from_str(&v)) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => {
+                eprintln!("http::serve: handler gave an invalid header '{k}'");
+                return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
+            }
+        }
+    }
+    resp
+}
+
+/// Resolves `host`, checks the permission and binds a listener.
+fn bind(host: &str, port: INT, backlog: u32) -> HttpResult<tokio::net::TcpListener> {
+    let port = u16::try_from(port).map_err(|_| HttpError::invalid(format!("port {port} is outside 0-65535")))?;
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {host}: {e}")))?
+        .collect();
+    let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
+    netscript_sdk::host().check_net(host, port, &ips)?;
+    let addr =
+        *addrs.first().ok_or_else(|| HttpError::common(CommonKind::HostNotFound, format!("{host} has no address")))?;
+    let listener = runtime::block_on(PROTOCOL, async move {
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(backlog)
+    })?;
+    listener.map_err(|e| HttpError::io(&format!("listen on {addr}"), &e))
+}
+
+/// Binds and starts serving `app`.
+pub fn start(host: &str, port: INT, opts: ServerOptions, app: App, failed: Arc<AtomicU64>) -> HttpResult<HttpServer> {
+    let listener = bind(host, port, opts.backlog)?;
+    let local = listener.local_addr().map_err(|e| HttpError::io("local address", &e))?;
+    let (stopped, _) = watch::channel(false);
+    let kind = if opts.tls.is_some() { "https" } else { "http" };
+    let inner = Arc::new(ServerInner {
+        local,
+        kind,
+        stop: CancellationToken::new(),
+        stopped,
+        served: AtomicU64::new(0),
+        failed,
+    });
+    runtime::runtime().spawn(accept_loop(inner.clone(), listener, Arc::new(app), opts));
+    Ok(HttpServer(inner))
+}
+
+async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener, app: Arc<App>, opts: ServerOptions) {
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs_f64(opts.header_timeout))
+        .max_buf_size(opts.max_header_size)
+        .keep_alive(true);
+    builder.http2().timer(TokioTimer::new()).max_header_list_size(opts.max_header_size as u32);
+    let builder = Arc::new(builder);
+    let acceptor = opts.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = inner.stop.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of descriptors or a client that reset before accept: keep serving.
+                eprintln!("http: accept on {}: {e}", inner.local);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, builder, inner2, acceptor) = (app.clone(), builder.clone(), inner.clone(), acceptor.clone());
+        let handshake_limit = Duration::from_secs_f64(opts.header_timeout);
+        let stop = inner.stop.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let app = app.clone();
+                let inner = inner2.clone();
+                async move {
+                    inner.served.fetch_add(1, Ordering::Relaxed);
+                    let resp = match &*app {
+                        App::Script(s) => script_request(s, req, peer).await,
+                        App::Dir(d) => d.handle(req).await,
+                    };
+                    Ok::<_, std::convert::Infallible>(resp)
+                }
+            });
+            match acceptor {
+                Some(acceptor) => {
+                    let Ok(Ok(tls)) = tokio::time::timeout(handshake_limit, acceptor.accept(stream)).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = builder.serve_connection(TokioIo::new(tls), service) => {}
+                        _ = stop.cancelled() => {}
+                    }
+                }
+                None => {
+                    tokio::select! {
+                        _ = builder.serve_connection(TokioIo::new(stream), service) => {}
+                        _ = stop.cancelled() => {}
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    inner.stopped.send_replace(true);
+}
+
+/// Registers `serve` and the `HttpServer` handle.
+pub fn register(m: &mut ModuleBuilder) {
+    m.custom_type::<HttpServer>("HttpServer");
+    let doc = r#"
+        Serves HTTP on `host:port`; each request runs `handler(req)` (an `HttpRequest`) on a
+        worker thread, concurrently with the others. The handler returns a map
+        `#{ status, headers, body }` (body a string, a blob, or a map/array sent as JSON), a
+        string or blob alone (200), any other map or array (200, JSON), or `()` (204). A
+        handler that throws answers 500 and is logged; one that runs past `handler_timeout`
+        answers 503. Keep-alive, chunked request bodies and HTTP/2 (with TLS or prior
+        knowledge) are handled. Port 0 picks a free port (`.port`).
+
+        Options: `max_body` (bytes, default 10 MiB; larger → 413), `handler_timeout`
+        (seconds, default 30), `header_timeout` (seconds a client has to send its headers,
+        default 10), `max_header_size` (bytes, default 64 KiB; larger → 431), `workers`
+        (most handler threads, default 128), `backlog`, `cert_file` + `key_file` (PEM: HTTPS).
+
+        ```rhai
+        let server = http::serve("127.0.0.1", 8080, |req| {
+            if req.path == "/hello" { `hello ${req.query.name}` }
+            else { #{ status: 404, body: "not found" } }
+        }, #{ max_body: 1048576 });
+        print(`listening on ${server.port}`);
+        server.wait();
+        ```
+
+        Errors: `InvalidArgument` (port, option), `HostNotFound`, `IoError` (address in use),
+        `TlsError` (certificate or key), `PermissionDenied` (`--allow-net`, `--allow-read`)."#;
+    m.func(
+        "serve",
+        &["host", "port", "handler"],
+        doc,
+        |host: &str, port: INT, handler: FnPtr| -> ScriptResult<HttpServer> {
+            serve(host, port, handler, Map::new()).map_err(script_error)
+        },
+    );
+    m.func(
+        "serve",
+        &["host", "port", "handler", "options"],
+        doc,
+        |host: &str, port: INT, handler: FnPtr, opts: Map| -> ScriptResult<HttpServer> {
+            serve(host, port, handler, opts).map_err(script_error)
+        },
+    );
+    m.getter(
+        "port",
+        r#"
+        The port the server listens on (the one picked when port 0 was asked).
+        ```rhai
+        let server = http::serve("127.0.0.1", 0, |req| "ok");
+        print(server.port);
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| INT::from(s.0.local.port()),
+    );
+    m.getter(
+        "local_addr",
+        r#"
+        The address the server listens on (`"127.0.0.1:8080"`).
+        ```rhai
+        print(http::serve("127.0.0.1", 0, |req| "ok").local_addr);
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| s.0.local.to_string(),
+    );
+    m.getter(
+        "url",
+        r#"
+        The server's base URL (`"http://127.0.0.1:8080/"`).
+        ```rhai
+        let server = http::serve("127.0.0.1", 0, |req| "ok");
+        print(http::get(server.url).text);
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| {
+            let host = match s.0.local.ip() {
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            };
+            format!("{}://{host}:{}/", s.0.kind, s.0.local.port())
+        },
+    );
+    m.getter(
+        "running",
+        r#"
+        Whether the server still accepts connections.
+        ```rhai
+        let server = http::serve("127.0.0.1", 0, |req| "ok");
+        server.stop();
+        print(server.running);   // false
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| !*s.0.stopped.borrow(),
+    );
+    m.getter(
+        "served",
+        r#"
+        How many requests the server has answered so far.
+        ```rhai
+        print(http::serve("127.0.0.1", 0, |req| "ok").served);
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| s.0.served.load(Ordering::Relaxed) as INT,
+    );
+    m.getter(
+        "failed",
+        r#"
+        How many handlers failed (threw, or returned something unusable) so far.
+        ```rhai
+        print(http::serve("127.0.0.1", 0, |req| throw "no").failed);
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| s.0.failed.load(Ordering::Relaxed) as INT,
+    );
+    m.method(
+        "stop",
+        &[],
+        r#"
+        Stops accepting connections and closes the listening socket. Stopping twice is harmless.
+        ```rhai
+        let server = http::serve("127.0.0.1", 0, |req| "ok");
+        server.stop();
+        ```
+        Errors: `Timeout` (the accept loop did not end within 5 s)."#,
+        |s: &mut HttpServer| -> ScriptResult<()> { s.stop().map_err(script_error) },
+    );
+    m.method(
+        "wait",
+        &[],
+        r#"
+        Blocks until the server is stopped (by `stop()` elsewhere, or Ctrl-C).
+        ```rhai
+        let server = http::serve("127.0.0.1", 8080, |req| "ok");
+        server.wait();
+        ```
+        Errors: `Timeout` when interrupted."#,
+        |s: &mut HttpServer| -> ScriptResult<()> { s.wait(None).map(|_| ()).map_err(script_error) },
+    );
+    m.method(
+        "wait",
+        &["seconds"],
+        r#"
+        Blocks until the server stops or `seconds` pass; true when it stopped.
+        ```rhai
+        let server = http::serve("127.0.0.1", 0, |req| "ok");
+        if !server.wait(1.5) { print("still running"); }
+        ```
+        Errors: `InvalidArgument` (not a positive number), `Timeout` when interrupted."#,
+        |s: &mut HttpServer, seconds: Dynamic| -> ScriptResult<bool> {
+            let secs = seconds.as_float().ok().or_else(|| seconds.as_int().ok().map(|i| i as f64));
+            match secs {
+                Some(v) if v.is_finite() && v > 0.0 => s.wait(Some(v)).map_err(script_error),
+                _ => Err(script_error(HttpError::invalid("wait: seconds must be a positive number"))),
+            }
+        },
+    );
+    m.pure_method(
+        "to_string",
+        &[],
+        r#"
+        The server as text: `HttpServer(http on 127.0.0.1:8080, running, 12 requests)`.
+        ```rhai
+        print(http::serve("127.0.0.1", 0, |req| "ok"));
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| s.describe(),
+    );
+    m.pure_method(
+        "to_debug",
+        &[],
+        r#"
+        The server as text, for `debug()`.
+        ```rhai
+        debug(http::serve("127.0.0.1", 0, |req| "ok"));
+        ```
+        Errors: none."#,
+        |s: &mut HttpServer| s.describe(),
+    );
+}
+
+fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> HttpResult<HttpServer> {
+    let allowed: Vec<&str> = SERVER_KEYS.iter().copied().chain(["max_body", "handler_timeout", "workers"]).collect();
+    let opts = Options::parse(PROTOCOL, "serve", opts, &allowed)?;
+    let server_opts = server_options(&opts)?;
+    let max_body = match opts.int("max_body")? {
+        None => 10 << 20,
+        Some(n) if n >= 0 => n as usize,
+        Some(n) => return Err(HttpError::invalid(format!("max_body must be >= 0, not {n}"))),
+    };
+    let workers = match opts.int("workers")? {
+        None => 128,
+        Some(n) if (1..=10_000).contains(&n) => n as usize,
+        Some(n) => return Err(HttpError::invalid(format!("workers must be 1-10000, not {n}"))),
+    };
+    let handler_timeout = Duration::from_secs_f64(opts.seconds("handler_timeout", 30.0)?);
+    let failed = Arc::new(AtomicU64::new(0));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let pool = WorkerPool::new(handler, (cores * 2).max(4), workers, failed.clone());
+    start(host, port, server_opts, App::Script(ScriptApp { pool, max_body, handler_timeout }), failed)
+}

@@ -1,0 +1,411 @@
+//! `http::serve_dir(host, port, dir)`: a static file server in the manner of
+//! `SimpleHTTPRequestHandler` — GET and HEAD, `index.html`, an HTML directory listing,
+//! content types by extension, `Range`, `If-None-Match`/`If-Modified-Since` — that never
+//! serves a byte from outside `dir`.
+//!
+//! Containment: the path is percent-decoded once; a NUL, a backslash or a `..` segment is
+//! refused (403) before the file system is asked; the joined path is then canonicalised
+//! (resolving symlinks) and must still lie under the canonical root, else 403. Files are
+//! answered by the connection task itself (no script code is involved).
+
+use crate::error::{HttpError, HttpResult, PROTOCOL};
+use crate::server::{self, full, simple, App, Body, HttpServer, SERVER_KEYS};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use netscript_sdk::prelude::*;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+/// Files up to this size are read in one go; larger ones are streamed.
+const READ_WHOLE: u64 = 256 * 1024;
+
+/// Characters escaped in listing links (a path segment).
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'\\')
+    .add(b'\'');
+
+/// Serves the files under one directory.
+pub struct DirService {
+    root: PathBuf,
+    listing: bool,
+}
+
+/// Why a path is not served.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Outside the root, or a forbidden form (403).
+    Forbidden,
+    /// No such file (404).
+    NotFound,
+    /// Not valid UTF-8 after decoding (400).
+    BadRequest,
+}
+
+/// Maps a request path to a canonical file system path under `root` (itself canonical).
+pub fn resolve(root: &Path, raw_path: &str) -> Result<PathBuf, Refusal> {
+    let decoded = percent_decode_str(raw_path).decode_utf8().map_err(|_| Refusal::BadRequest)?;
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return Err(Refusal::Forbidden);
+    }
+    let mut path = root.to_path_buf();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => return Err(Refusal::Forbidden),
+            s => path.push(s),
+        }
+    }
+    let canonical = path.canonicalize().map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => Refusal::Forbidden,
+        _ => Refusal::NotFound,
+    })?;
+    if canonical.starts_with(root) {
+        Ok(canonical)
+    } else {
+        Err(Refusal::Forbidden)
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML listing of `dir`, shown at request path `shown` (decoded).
+pub fn listing_html(dir: &Path, shown: &str) -> std::io::Result<String> {
+    let mut entries: Vec<(String, bool)> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| {
+            let is_dir = e.path().is_dir();
+            (e.file_name().to_string_lossy().into_owned(), is_dir)
+        })
+        .collect();
+    entries.sort_by_key(|(name, _)| name.to_lowercase());
+    let title = escape_html(&format!("Directory listing for {shown}"));
+    let mut html = format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n</head>\n<body>\n<h1>{title}</h1>\n<hr>\n<ul>\n"
+    );
+    for (name, is_dir) in entries {
+        let slash = if is_dir { "/" } else { "" };
+        let href = escape_html(&utf8_percent_encode(&name, SEGMENT).to_string());
+        html.push_str(&format!("<li><a href=\"{href}{slash}\">{}{slash}</a></li>\n", escape_html(&name)));
+    }
+    html.push_str("</ul>\n<hr>\n</body>\n</html>\n");
+    Ok(html)
+}
+
+/// A parsed single `Range: bytes=…` against a file of `size` bytes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RangeSpec {
+    /// Serve the whole file (no header, several ranges, or a form we ignore).
+    Full,
+    /// Serve bytes `start..=end`.
+    Part(u64, u64),
+    /// 416.
+    Unsatisfiable,
+}
+
+/// Parses one `Range` header value.
+pub fn parse_range(value: &str, size: u64) -> RangeSpec {
+    let Some(spec) = value.trim().strip_prefix("bytes=") else { return RangeSpec::Full };
+    if spec.contains(',') {
+        return RangeSpec::Full;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else { return RangeSpec::Full };
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        let Ok(n) = b.parse::<u64>() else { return RangeSpec::Full };
+        if n == 0 || size == 0 {
+            return RangeSpec::Unsatisfiable;
+        }
+        return RangeSpec::Part(size.saturating_sub(n), size - 1);
+    }
+    let Ok(start) = a.parse::<u64>() else { return RangeSpec::Full };
+    let end = if b.is_empty() {
+        size.saturating_sub(1)
+    } else {
+        match b.parse::<u64>() {
+            Ok(e) if e >= start => e.min(size.saturating_sub(1)),
+            _ => return RangeSpec::Full,
+        }
+    };
+    if start >= size {
+        RangeSpec::Unsatisfiable
+    } else {
+        RangeSpec::Part(start, end)
+    }
+}
+
+fn etag_of(meta: &std::fs::Metadata) -> String {
+    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).unwrap_or_default();
+    format!("\"{:x}-{:x}-{:x}\"", mtime.as_secs(), mtime.subsec_nanos(), meta.len())
+}
+
+fn set(resp: &mut Response<Body>, name: header::HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        resp.headers_mut().insert(name, v);
+    }
+}
+
+impl DirService {
+    /// A service for the canonical directory `root`.
+    pub fn new(root: PathBuf, listing: bool) -> Self {
+        Self { root, listing }
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, req: Request<Incoming>) -> Response<Body> {
+        let head = match *req.method() {
+            Method::GET => false,
+            Method::HEAD => true,
+            _ => {
+                let mut resp = simple(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed");
+                set(&mut resp, header::ALLOW, "GET, HEAD");
+                return resp;
+            }
+        };
+        let raw_path = req.uri().path().to_string();
+        let path = match resolve(&self.root, &raw_path) {
+            Ok(p) => p,
+            Err(Refusal::Forbidden) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
+            Err(Refusal::NotFound) => return simple(StatusCode::NOT_FOUND, "404 Not Found"),
+            Err(Refusal::BadRequest) => return simple(StatusCode::BAD_REQUEST, "400 Bad Request"),
+        };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            return simple(StatusCode::NOT_FOUND, "404 Not Found");
+        };
+        if meta.is_file() {
+            return self.file(&req, &path, meta, head).await;
+        }
+        let file_path;
+        if meta.is_dir() {
+            if !raw_path.ends_with('/') {
+                let mut location = format!("{raw_path}/");
+                if let Some(q) = req.uri().query() {
+                    location = format!("{location}?{q}");
+                }
+                let mut resp = simple(StatusCode::MOVED_PERMANENTLY, "301 Moved Permanently");
+                set(&mut resp, header::LOCATION, &location);
+                return resp;
+            }
+            let index = path.join("index.html");
+            if index.is_file() && index.canonicalize().is_ok_and(|c| c.starts_with(&self.root)) {
+                file_path = index;
+            } else if self.listing {
+                let shown = percent_decode_str(&raw_path).decode_utf8_lossy().into_owned();
+                return match listing_html(&path, &shown) {
+                    Ok(html) => {
+                        let len = html.len();
+                        let mut resp = Response::new(if head { full(Bytes::new()) } else { full(html) });
+                        set(&mut resp, header::CONTENT_TYPE, "text/html; charset=utf-8");
+                        set(&mut resp, header::CONTENT_LENGTH, &len.to_string());
+                        resp
+                    }
+                    Err(_) => simple(StatusCode::FORBIDDEN, "403 Forbidden"),
+                };
+            } else {
+                return simple(StatusCode::FORBIDDEN, "403 Forbidden");
+            }
+        } else {
+            return simple(StatusCode::FORBIDDEN, "403 Forbidden");
+        }
+        let meta = match std::fs::metadata(&file_path) {
+            Ok(m) if m.is_file() => m,
+            _ => return simple(StatusCode::NOT_FOUND, "404 Not Found"),
+        };
+        self.file(&req, &file_path, meta, head).await
+    }
+
+    async fn file(&self, req: &Request<Incoming>, path: &Path, meta: std::fs::Metadata, head: bool) -> Response<Body> {
+        let size = meta.len();
+        let etag = etag_of(&meta);
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        let last_modified = httpdate::fmt_http_date(modified);
+        let header_str = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let not_modified = if let Some(inm) = header_str(header::IF_NONE_MATCH) {
+            inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+        } else if let Some(ims) = header_str(header::IF_MODIFIED_SINCE) {
+            match httpdate::parse_http_date(ims) {
+                Ok(since) => {
+                    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                    secs(modified) <= secs(since)
+                }
+                Err(_) => false,
+            }
+        } else {
+            false
+        };
+        let content_type = mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream");
+        let mut resp = Response::new(full(Bytes::new()));
+        set(&mut resp, header::ETAG, &etag);
+        set(&mut resp, header::LAST_MODIFIED, &last_modified);
+        if not_modified {
+            *resp.status_mut() = StatusCode::NOT_MODIFIED;
+            return resp;
+        }
+        set(&mut resp, header::CONTENT_TYPE, content_type);
+        set(&mut resp, header::ACCEPT_RANGES, "bytes");
+        let if_range_ok = header_str(header::IF_RANGE).is_none_or(|v| v == etag || v == last_modified);
+        let range = match header_str(header::RANGE) {
+            Some(r) if if_range_ok => parse_range(r, size),
+            _ => RangeSpec::Full,
+        };
+        let (start, len) = match range {
+            RangeSpec::Full => (0, size),
+            RangeSpec::Part(a, b) => {
+                *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+                set(&mut resp, header::CONTENT_RANGE, &format!("bytes {a}-{b}/{size}"));
+                (a, b - a + 1)
+            }
+            RangeSpec::Unsatisfiable => {
+                let mut resp = simple(StatusCode::RANGE_NOT_SATISFIABLE, "416 Range Not Satisfiable");
+                set(&mut resp, header::CONTENT_RANGE, &format!("bytes */{size}"));
+                return resp;
+            }
+        };
+        set(&mut resp, header::CONTENT_LENGTH, &len.to_string());
+        if head || len == 0 {
+            return resp;
+        }
+        if size <= READ_WHOLE {
+            match std::fs::read(path) {
+                Ok(data) => {
+                    let end = (start + len).min(data.len() as u64) as usize;
+                    *resp.body_mut() = full(Bytes::from(data).slice(start as usize..end));
+                }
+                Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
+            }
+            return resp;
+        }
+        let mut file = match tokio::fs::File::open(path).await {
+            Ok(f) => f,
+            Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
+        };
+        if file.seek(SeekFrom::Start(start)).await.is_err() {
+            return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
+        }
+        let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 64 * 1024);
+        *resp.body_mut() = StreamBody::new(stream.map_ok(Frame::data)).boxed();
+        resp
+    }
+}
+
+fn serve_dir(host: &str, port: INT, dir: &str, opts: Map) -> HttpResult<HttpServer> {
+    let allowed: Vec<&str> = SERVER_KEYS.iter().copied().chain(["listing"]).collect();
+    let opts = Options::parse(PROTOCOL, "serve_dir", opts, &allowed)?;
+    let server_opts = server::server_options(&opts)?;
+    let listing = opts.bool("listing", true)?;
+    let checked = netscript_sdk::host().check_read(Path::new(dir))?;
+    let root = checked.canonicalize().map_err(|e| HttpError::io(&format!("serve_dir {dir}"), &e))?;
+    if !root.is_dir() {
+        return Err(HttpError::invalid(format!("serve_dir: {dir} is not a directory")));
+    }
+    server::start(host, port, server_opts, App::Dir(DirService::new(root, listing)), Arc::new(AtomicU64::new(0)))
+}
+
+/// Registers `serve_dir`.
+pub fn register(m: &mut ModuleBuilder) {
+    let doc = r#"
+        Serves the files under `dir` on `host:port`, like Python's `SimpleHTTPRequestHandler`:
+        GET and HEAD (others get 405), `index.html` for a directory, else an HTML listing
+        (names escaped), content types by extension, single `Range` requests (206/416),
+        `ETag`/`If-None-Match` and `Last-Modified`/`If-Modified-Since` (304). Nothing outside
+        `dir` is ever served: `..`, encoded dots, backslashes, NUL bytes and symlinks that
+        lead out answer 403 or 404. Returns an `HttpServer` (`.port`, `.stop()`, `.wait()`).
+
+        Options: `listing` (default true), `header_timeout`, `max_header_size`, `backlog`,
+        `cert_file` + `key_file` (HTTPS).
+
+        ```rhai
+        let server = http::serve_dir("127.0.0.1", 8000, "public");
+        print(`serving on ${server.url}`);
+        server.wait();
+        ```
+
+        Errors: `InvalidArgument` (not a directory, bad option), `IoError` (no such
+        directory, address in use), `PermissionDenied` (`--allow-read`, `--allow-net`)."#;
+    m.func(
+        "serve_dir",
+        &["host", "port", "dir"],
+        doc,
+        |host: &str, port: INT, dir: &str| -> ScriptResult<HttpServer> {
+            serve_dir(host, port, dir, Map::new()).map_err(script_error)
+        },
+    );
+    m.func(
+        "serve_dir",
+        &["host", "port", "dir", "options"],
+        doc,
+        |host: &str, port: INT, dir: &str, opts: Map| -> ScriptResult<HttpServer> {
+            serve_dir(host, port, dir, opts).map_err(script_error)
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_like_rfc_9110() {
+        assert_eq!(parse_range("bytes=0-3", 10), RangeSpec::Part(0, 3));
+        assert_eq!(parse_range("bytes=5-", 10), RangeSpec::Part(5, 9));
+        assert_eq!(parse_range("bytes=-4", 10), RangeSpec::Part(6, 9));
+        assert_eq!(parse_range("bytes=8-100", 10), RangeSpec::Part(8, 9));
+        assert_eq!(parse_range("bytes=10-", 10), RangeSpec::Unsatisfiable);
+        assert_eq!(parse_range("bytes=0-1,3-4", 10), RangeSpec::Full);
+        assert_eq!(parse_range("items=0-1", 10), RangeSpec::Full);
+        assert_eq!(parse_range("bytes=4-2", 10), RangeSpec::Full);
+    }
+
+    #[test]
+    fn traversal_forms_never_leave_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::write(root.join("a.txt"), "a").unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("out")).unwrap();
+        assert!(resolve(&root, "/a.txt").is_ok());
+        for bad in ["/../etc/passwd", "/%2e%2e/etc/passwd", "/..%2fetc", "/a.txt%00", "/..\\etc", "/out/passwd"] {
+            assert!(resolve(&root, bad).is_err(), "{bad} resolved");
+        }
+        assert_eq!(resolve(&root, "/%252e%252e/etc/passwd"), Err(Refusal::NotFound));
+    }
+
+    #[test]
+    fn listing_escapes_names() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("<b>&x.txt"), "").unwrap();
+        let html = listing_html(dir.path(), "/").unwrap();
+        assert!(html.contains("&lt;b&gt;&amp;x.txt") && html.contains("href=\"%3Cb%3E&amp;x.txt\""), "{html}");
+    }
+}
