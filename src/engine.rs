@@ -49,9 +49,11 @@ fn hashing_seed() -> [u64; 4] {
     static SEED: std::sync::OnceLock<[u64; 4]> = std::sync::OnceLock::new();
     *SEED.get_or_init(|| {
         let seed = [fastrand::u64(..), fastrand::u64(..), fastrand::u64(..), fastrand::u64(..)];
-        match netscript_sdk::rhai::config::hashing::set_hashing_seed(Some(seed)) {
+        use netscript_sdk::rhai::config::hashing;
+        // Already set (by an embedder): use the seed in force, whatever it is.
+        match hashing::set_hashing_seed(Some(seed)) {
             Ok(()) => seed,
-            Err(existing) => existing.unwrap_or(seed),
+            Err(_) => hashing::get_hashing_seed().unwrap_or(seed),
         }
     })
 }
