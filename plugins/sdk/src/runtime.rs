@@ -56,7 +56,8 @@ pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonEr
 
 /// Runs `fut` with a timeout of `seconds`; on expiry the error says `what` timed out.
 pub fn block_on_timeout<F: Future>(protocol: &str, what: &str, seconds: f64, fut: F) -> Result<F::Output, CommonError> {
-    let limit = Duration::from_secs_f64(seconds);
+    // A limit too large for a Duration (1e300 s) is no limit, never a panic.
+    let Ok(limit) = Duration::try_from_secs_f64(seconds) else { return block_on(protocol, fut) };
     match block_on(protocol, async move { tokio::time::timeout(limit, fut).await })? {
         Ok(out) => Ok(out),
         Err(_) => Err(CommonError::timeout(protocol, what, seconds)),
@@ -73,6 +74,11 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind, CommonKind::Timeout);
         assert!(err.message.contains("waiting timed out"));
+    }
+
+    #[test]
+    fn an_enormous_timeout_is_no_limit_not_a_panic() {
+        assert_eq!(block_on_timeout("test", "x", 1e300, async { 7 }).unwrap(), 7);
     }
 
     #[test]
