@@ -511,3 +511,22 @@ fn binding_a_port_in_use_is_io_error_naming_the_address() {
         assert!(out.stderr.contains(&format!("127.0.0.1:{port}")), "{}", out.stderr);
     }
 }
+
+/// Regression: `stop()` right after the accept loop ended waited 5 s and failed with
+/// `Timeout`, because the "stopped" signal was dropped when nobody listened yet.
+#[test]
+fn stop_never_waits_for_a_signal_that_was_already_sent() {
+    let out = common::eval(
+        r#"let slow = 0;
+           for i in 0..20 {
+               let s = socket::serve("127.0.0.1", 0, |c| c.close());
+               let t = now();
+               s.stop();
+               s.stop();
+               if now() - t > 1.0 { slow += 1; }
+           }
+           print(slow);"#,
+    )
+    .ok();
+    assert_eq!(out.stdout, "0\n");
+}

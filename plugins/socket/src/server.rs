@@ -123,8 +123,8 @@ impl Server {
 
     /// Stops accepting and waits (at most 5 s) until the listening socket is closed.
     fn stop(&self) -> SocketResult<()> {
-        self.0.stop.close();
         let mut rx = self.0.stopped.subscribe();
+        self.0.stop.close();
         let done = runtime::block_on_timeout(PROTOCOL, "stop", 5.0, async move {
             let _ = rx.wait_for(|stopped| *stopped).await;
         });
@@ -212,7 +212,9 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: Arc<RawListener>, handle
         }
     }
     drop(listener);
-    let _ = inner.stopped.send(true);
+    // `send` drops the value when nobody is subscribed yet; `send_replace` always stores it,
+    // so a later `stop()` or `wait()` sees the server stopped (regression: stop timed out).
+    inner.stopped.send_replace(true);
 }
 
 fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> SocketResult<Server> {
