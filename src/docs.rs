@@ -163,7 +163,9 @@ impl Reference {
             })
             .collect();
         // Operators (`+`, `==`, …) are registered functions too, but nobody types them by name.
-        names.retain(|n| n.rsplit("::").next().is_some_and(|last| last.starts_with(|c: char| c.is_alphabetic() || c == '_')));
+        names.retain(|n| {
+            n.rsplit("::").next().is_some_and(|last| last.starts_with(|c: char| c.is_alphabetic() || c == '_'))
+        });
         names.sort();
         names.dedup();
         names

@@ -116,7 +116,9 @@ pub fn register(m: &mut ModuleBuilder) {
         for p in plugins() { print(`${p.name} ${p.version} (${p.source})`); }
         ```
         Errors: none."#,
-        || -> Array { PLUGINS.get().map(|list| list.iter().map(|p| Dynamic::from_map(p.to_map())).collect()).unwrap_or_default() },
+        || -> Array {
+            PLUGINS.get().map(|list| list.iter().map(|p| Dynamic::from_map(p.to_map())).collect()).unwrap_or_default()
+        },
     );
 }
 
