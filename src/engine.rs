@@ -72,6 +72,13 @@ impl Runtime {
         paths.extend(plugins::libraries_on_plugin_path());
         for path in paths {
             let plugin = plugins::load_library(&path, host, seed)?;
+            if crate::core::MODULE_NAMES.contains(&plugin.info.name.as_str()) {
+                return Err(PluginLoadError::Duplicate {
+                    name: plugin.info.name.clone(),
+                    first: "netscript's core".into(),
+                    second: plugin.source.to_string(),
+                });
+            }
             if let Some(first) = loaded.iter().find(|p| p.info.name == plugin.info.name) {
                 return Err(PluginLoadError::Duplicate {
                     name: plugin.info.name.clone(),

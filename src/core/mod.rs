@@ -27,6 +27,9 @@ use netscript_sdk::ModuleBuilder;
 pub const DESCRIPTIONS: &[(&str, &str)] =
     &[("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins")];
 
+/// The names of the core modules; no plugin may take one.
+pub const MODULE_NAMES: &[&str] = &["fs", "json", "base64", "log", "time"];
+
 /// The core modules: (name, module). The unnamed one ("") is global.
 pub fn modules() -> Vec<(&'static str, ModuleBuilder)> {
     let mut global = ModuleBuilder::new("core");
@@ -79,5 +82,14 @@ pub(crate) fn bytes_of(value: &Dynamic, what: &str) -> Result<Vec<u8>, Box<EvalA
         Ok(value.to_string().into_bytes())
     } else {
         Err(invalid(format!("{what} must be a string or a blob, not {}", value.type_name())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn module_names_list_every_named_core_module() {
+        let names: Vec<&str> = super::modules().iter().map(|(n, _)| *n).filter(|n| !n.is_empty()).collect();
+        assert_eq!(names, super::MODULE_NAMES);
     }
 }
