@@ -150,6 +150,10 @@ pub fn build_client(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> 
     if let Some(ca) = &key.ca_file {
         builder = builder.tls_certs_merge(tls::ca_roots(ca)?);
     }
+    if !key.insecure && key.ca_file.is_none() {
+        // The system roots, as reqwest would use them, but loaded on the first handshake.
+        builder = builder.tls_backend_preconfigured(tls::lazy_system_roots_config());
+    }
     if let Some(jar) = jar {
         builder = builder.cookie_provider(jar);
     }
@@ -157,15 +161,17 @@ pub fn build_client(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> 
     Ok(Client { inner, guard })
 }
 
-/// The shared client for `key` (built on first use; no cookies).
+/// The shared client for `key` (built on first use; no cookies). Built under the lock: when
+/// many threads (`parallel`) make their first request at once, one builds and the others
+/// wait for it and share its connection pool.
 pub fn build_client_cached(key: &ClientKey) -> HttpResult<Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, Client>>> = OnceLock::new();
-    let clients = CLIENTS.get_or_init(Default::default);
-    if let Some(c) = clients.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
+    let mut clients = CLIENTS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = clients.get(key) {
         return Ok(c.clone());
     }
     let client = build_client(key, None)?;
-    clients.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), client.clone());
+    clients.insert(key.clone(), client.clone());
     Ok(client)
 }
 

@@ -217,7 +217,7 @@ impl WorkerPool {
 
 /// Calls the script handler and turns its value (or error) into a reply.
 fn run_handler(pool: &PoolInner, request: HttpRequest) -> Reply {
-    let what = format!("{} {}", request.0.method, request.0.target);
+    let what = request.clone();
     let outcome = host().call_fn(&pool.handler, vec![Dynamic::from(request)]);
     let reply = outcome
         .map_err(|e| error_text(&e))
@@ -226,7 +226,7 @@ fn run_handler(pool: &PoolInner, request: HttpRequest) -> Reply {
         Ok(reply) => reply,
         Err(text) => {
             pool.failed.fetch_add(1, Ordering::Relaxed);
-            eprintln!("http::serve: handler for {what} failed: {text}");
+            eprintln!("http::serve: handler for {} {} failed: {text}", what.0.method, what.0.target);
             Reply::text(500, "500 Internal Server Error")
         }
     }
@@ -346,16 +346,36 @@ pub fn start(host: &str, port: INT, opts: ServerOptions, app: App, failed: Arc<A
     Ok(HttpServer(inner))
 }
 
+/// The start of an HTTP/2 prior-knowledge connection.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Waits for a plain connection's first bytes: `Some(true)` when they may open HTTP/2 (prior
+/// knowledge), `Some(false)` for HTTP/1, `None` when the peer closed or failed. Peeking (not
+/// reading) leaves the bytes for hyper, and no buffers are allocated for a silent client.
+async fn may_be_h2(stream: &tokio::net::TcpStream) -> Option<bool> {
+    let mut first = [0u8; 24];
+    match stream.peek(&mut first).await {
+        Ok(0) | Err(_) => None,
+        Ok(n) => Some(H2_PREFACE.starts_with(&first[..n])),
+    }
+}
+
 async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener, app: Arc<App>, opts: ServerOptions) {
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+    let header_timeout = Duration::from_secs_f64(opts.header_timeout);
+    // HTTP/1 or HTTP/2, as the connection asks: TLS (ALPN) and plain connections that start
+    // like HTTP/2.
+    let mut auto = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    auto.http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs_f64(opts.header_timeout))
+        .header_read_timeout(header_timeout)
         .max_buf_size(opts.max_header_size)
         .keep_alive(true);
-    builder.http2().timer(TokioTimer::new()).max_header_list_size(opts.max_header_size as u32);
-    let builder = Arc::new(builder);
+    auto.http2().timer(TokioTimer::new()).max_header_list_size(opts.max_header_size as u32);
+    // Plain HTTP/1 (nearly every plain connection): hyper's HTTP/1 server directly, without
+    // the version sniffing and its buffer.
+    let mut h1 = hyper::server::conn::http1::Builder::new();
+    h1.timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(opts.max_header_size).keep_alive(true);
+    let builders = Arc::new((auto, h1));
     let acceptor = opts.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     loop {
         let accepted = tokio::select! {
@@ -373,8 +393,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
             }
         };
         let _ = stream.set_nodelay(true);
-        let (app, builder, inner2, acceptor) = (app.clone(), builder.clone(), inner.clone(), acceptor.clone());
-        let handshake_limit = Duration::from_secs_f64(opts.header_timeout);
+        let (app, builders, inner2, acceptor) = (app.clone(), builders.clone(), inner.clone(), acceptor.clone());
         let stop = inner.stop.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
@@ -389,20 +408,41 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                     Ok::<_, std::convert::Infallible>(resp)
                 }
             });
+            // The rare paths (TLS, HTTP/2) are boxed so that the task of a plain HTTP/1
+            // connection — most of them, and each idle keep-alive one — stays small.
+            let (auto, h1) = &*builders;
             match acceptor {
                 Some(acceptor) => {
-                    let Ok(Ok(tls)) = tokio::time::timeout(handshake_limit, acceptor.accept(stream)).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = builder.serve_connection(TokioIo::new(tls), service) => {}
-                        _ = stop.cancelled() => {}
-                    }
+                    Box::pin(async move {
+                        let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, acceptor.accept(stream)).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = auto.serve_connection(TokioIo::new(tls), service) => {}
+                            _ = stop.cancelled() => {}
+                        }
+                    })
+                    .await
                 }
                 None => {
-                    tokio::select! {
-                        _ = builder.serve_connection(TokioIo::new(stream), service) => {}
-                        _ = stop.cancelled() => {}
+                    let first = tokio::select! {
+                        first = tokio::time::timeout(header_timeout, may_be_h2(&stream)) => first,
+                        _ = stop.cancelled() => return,
+                    };
+                    let Ok(Some(h2)) = first else { return };
+                    if h2 {
+                        Box::pin(async move {
+                            tokio::select! {
+                                _ = auto.serve_connection(TokioIo::new(stream), service) => {}
+                                _ = stop.cancelled() => {}
+                            }
+                        })
+                        .await
+                    } else {
+                        tokio::select! {
+                            _ = h1.serve_connection(TokioIo::new(stream), service) => {}
+                            _ = stop.cancelled() => {}
+                        }
                     }
                 }
             }

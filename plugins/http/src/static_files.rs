@@ -6,7 +6,10 @@
 //! Containment: the path is percent-decoded once; a NUL, a backslash or a `..` segment is
 //! refused (403) before the file system is asked; the joined path is then canonicalised
 //! (resolving symlinks) and must still lie under the canonical root, else 403. Files are
-//! answered by the connection task itself (no script code is involved).
+//! answered by the connection task itself (no script code is involved). Small files are kept in
+//! memory with their headers precomputed (`FileCache`): a hit costs one `stat`, the copy is
+//! dropped when the file's identity (device, inode, size, mtime) changes, and the request path
+//! is resolved again in full at least once a second.
 
 use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::server::{self, full, simple, App, Body, HttpServer, SERVER_KEYS};
@@ -18,11 +21,12 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use netscript_sdk::prelude::*;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use std::collections::HashMap;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// Files up to this size are read in one go; larger ones are streamed.
@@ -48,6 +52,7 @@ const SEGMENT: &AsciiSet = &CONTROLS
 pub struct DirService {
     root: PathBuf,
     listing: bool,
+    cache: RwLock<FileCache>,
 }
 
 /// Why a path is not served.
@@ -177,10 +182,132 @@ fn set(resp: &mut Response<Body>, name: header::HeaderName, value: &str) {
     }
 }
 
+fn header_value(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// What a file's response headers are made of, computed once per (cached) file version.
+struct FileHead {
+    size: u64,
+    modified: SystemTime,
+    etag: String,
+    last_modified: String,
+    etag_value: HeaderValue,
+    last_modified_value: HeaderValue,
+    content_type: HeaderValue,
+    content_length: HeaderValue,
+}
+
+impl FileHead {
+    fn new(path: &Path, meta: &std::fs::Metadata) -> Self {
+        let size = meta.len();
+        let etag = etag_of(meta);
+        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+        let last_modified = httpdate::fmt_http_date(modified);
+        let content_type = mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream");
+        FileHead {
+            size,
+            modified,
+            etag_value: header_value(&etag),
+            last_modified_value: header_value(&last_modified),
+            content_type: HeaderValue::from_static(content_type),
+            content_length: HeaderValue::from(size),
+            etag,
+            last_modified,
+        }
+    }
+}
+
+/// Where a file's bytes come from.
+enum Source<'a> {
+    /// The whole file, already in memory (the small-file cache).
+    Cached(Bytes),
+    /// Read from the file system.
+    Path(&'a Path),
+}
+
+/// Identity of one version of a file: a cached copy is used only while all of these match.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Version {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+}
+
+impl Version {
+    fn of(meta: &std::fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Version { dev: meta.dev(), ino: meta.ino(), len: meta.len(), mtime: (meta.mtime(), meta.mtime_nsec()) }
+    }
+}
+
+/// A small file held in memory, keyed by its request path.
+struct CachedFile {
+    /// The canonical path the request path resolved to (inside the root).
+    canonical: PathBuf,
+    /// When the request path was last resolved (symlinks, containment) in full.
+    resolved: Instant,
+    version: Version,
+    head: FileHead,
+    body: Bytes,
+}
+
+/// Files up to this size are kept in memory.
+const CACHE_FILE_MAX: u64 = 64 * 1024;
+/// At most this many cached files…
+const CACHE_ENTRIES: usize = 1024;
+/// …and this many bytes in all.
+const CACHE_BYTES: usize = 32 << 20;
+/// A cached request path is resolved again (containment, symlinks) at least this often; in
+/// between, each request still `stat`s the file and drops the copy when it changed.
+const CACHE_RESOLVE_EVERY: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+struct FileCache {
+    files: HashMap<String, Arc<CachedFile>>,
+    bytes: usize,
+}
+
 impl DirService {
     /// A service for the canonical directory `root`.
     pub fn new(root: PathBuf, listing: bool) -> Self {
-        Self { root, listing }
+        Self { root, listing, cache: RwLock::new(FileCache::default()) }
+    }
+
+    /// The cached copy for `raw_path`, when it is still the file on disk.
+    fn cached(&self, raw_path: &str) -> Option<Arc<CachedFile>> {
+        let entry = self.cache.read().unwrap_or_else(|e| e.into_inner()).files.get(raw_path).cloned()?;
+        let fresh = entry.resolved.elapsed() < CACHE_RESOLVE_EVERY
+            && std::fs::metadata(&entry.canonical).is_ok_and(|m| m.is_file() && Version::of(&m) == entry.version);
+        if fresh {
+            return Some(entry);
+        }
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.files.get(raw_path).is_some_and(|e| Arc::ptr_eq(e, &entry)) {
+            cache.files.remove(raw_path);
+            cache.bytes -= entry.body.len();
+        }
+        None
+    }
+
+    fn remember(&self, raw_path: &str, canonical: &Path, meta: &std::fs::Metadata, head: FileHead, body: Bytes) {
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.files.len() >= CACHE_ENTRIES || cache.bytes + body.len() > CACHE_BYTES {
+            cache.files.clear();
+            cache.bytes = 0;
+        }
+        let entry = CachedFile {
+            canonical: canonical.to_path_buf(),
+            resolved: Instant::now(),
+            version: Version::of(meta),
+            head,
+            body,
+        };
+        cache.bytes += entry.body.len();
+        if let Some(old) = cache.files.insert(raw_path.to_string(), Arc::new(entry)) {
+            cache.bytes -= old.body.len();
+        }
     }
 
     /// Answers one request.
@@ -194,6 +321,16 @@ impl DirService {
                 return resp;
             }
         };
+        if let Some(entry) = self.cached(req.uri().path()) {
+            return respond(&req, &entry.head, Source::Cached(entry.body.clone()), head);
+        }
+        // Boxed: the state of the slow path (file system, streaming) is only allocated when
+        // it runs, not kept in every connection's in-flight slot.
+        Box::pin(self.uncached(req, head)).await
+    }
+
+    /// Answers a request the cache could not.
+    async fn uncached(&self, req: Request<Incoming>, head: bool) -> Response<Body> {
         let raw_path = req.uri().path().to_string();
         let path = match resolve(&self.root, &raw_path) {
             Ok(p) => p,
@@ -205,7 +342,7 @@ impl DirService {
             return simple(StatusCode::NOT_FOUND, "404 Not Found");
         };
         if meta.is_file() {
-            return self.file(&req, &path, meta, head).await;
+            return self.file(&req, &raw_path, &path, meta, head).await;
         }
         let file_path;
         if meta.is_dir() {
@@ -243,81 +380,138 @@ impl DirService {
             Ok(m) if m.is_file() => m,
             _ => return simple(StatusCode::NOT_FOUND, "404 Not Found"),
         };
-        self.file(&req, &file_path, meta, head).await
+        self.file(&req, &raw_path, &file_path, meta, head).await
     }
 
-    async fn file(&self, req: &Request<Incoming>, path: &Path, meta: std::fs::Metadata, head: bool) -> Response<Body> {
-        let size = meta.len();
-        let etag = etag_of(&meta);
-        let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
-        let last_modified = httpdate::fmt_http_date(modified);
-        let header_str = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let not_modified = if let Some(inm) = header_str(header::IF_NONE_MATCH) {
-            inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-        } else if let Some(ims) = header_str(header::IF_MODIFIED_SINCE) {
-            match httpdate::parse_http_date(ims) {
-                Ok(since) => {
-                    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-                    secs(modified) <= secs(since)
-                }
-                Err(_) => false,
-            }
-        } else {
-            false
-        };
-        let content_type = mime_guess::from_path(path).first_raw().unwrap_or("application/octet-stream");
-        let mut resp = Response::new(full(Bytes::new()));
-        set(&mut resp, header::ETAG, &etag);
-        set(&mut resp, header::LAST_MODIFIED, &last_modified);
-        if not_modified {
-            *resp.status_mut() = StatusCode::NOT_MODIFIED;
-            return resp;
-        }
-        set(&mut resp, header::CONTENT_TYPE, content_type);
-        set(&mut resp, header::ACCEPT_RANGES, "bytes");
-        let if_range_ok = header_str(header::IF_RANGE).is_none_or(|v| v == etag || v == last_modified);
-        let range = match header_str(header::RANGE) {
-            Some(r) if if_range_ok => parse_range(r, size),
-            _ => RangeSpec::Full,
-        };
-        let (start, len) = match range {
-            RangeSpec::Full => (0, size),
-            RangeSpec::Part(a, b) => {
-                *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
-                set(&mut resp, header::CONTENT_RANGE, &format!("bytes {a}-{b}/{size}"));
-                (a, b - a + 1)
-            }
-            RangeSpec::Unsatisfiable => {
-                let mut resp = simple(StatusCode::RANGE_NOT_SATISFIABLE, "416 Range Not Satisfiable");
-                set(&mut resp, header::CONTENT_RANGE, &format!("bytes */{size}"));
+    /// Answers with the file at `path` (canonical), caching it when small.
+    async fn file(
+        &self,
+        req: &Request<Incoming>,
+        raw_path: &str,
+        path: &Path,
+        meta: std::fs::Metadata,
+        head: bool,
+    ) -> Response<Body> {
+        let file_head = FileHead::new(path, &meta);
+        if meta.len() <= CACHE_FILE_MAX {
+            // Small: read it whole once; later requests are answered from memory while the
+            // file's identity (device, inode, size, mtime) stays the same.
+            let Ok(data) = std::fs::read(path) else {
+                return respond(req, &file_head, Source::Path(path), head);
+            };
+            if data.len() as u64 == meta.len() {
+                let body = Bytes::from(data);
+                let resp = respond(req, &file_head, Source::Cached(body.clone()), head);
+                self.remember(raw_path, path, &meta, file_head, body);
                 return resp;
             }
-        };
-        set(&mut resp, header::CONTENT_LENGTH, &len.to_string());
-        if head || len == 0 {
-            return resp;
+            return respond(req, &file_head, Source::Cached(Bytes::from(data)), head);
         }
-        if size <= READ_WHOLE {
-            match std::fs::read(path) {
-                Ok(data) => {
-                    let end = (start + len).min(data.len() as u64) as usize;
-                    *resp.body_mut() = full(Bytes::from(data).slice(start as usize..end));
-                }
-                Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
-            }
-            return resp;
-        }
-        let mut file = match tokio::fs::File::open(path).await {
-            Ok(f) => f,
-            Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
-        };
-        if file.seek(SeekFrom::Start(start)).await.is_err() {
-            return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
-        }
-        let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 64 * 1024);
-        *resp.body_mut() = StreamBody::new(stream.map_ok(Frame::data)).boxed();
-        resp
+        respond_async(req, &file_head, path, head).await
     }
+}
+
+/// The head of the answer to a file request.
+enum Head {
+    /// 200 or 206: send bytes `start..start + len`.
+    Send(Response<Body>, u64, u64),
+    /// A finished response (304, 416, HEAD, empty).
+    Done(Response<Body>),
+}
+
+/// The head of the answer to `req` for the file `file`.
+fn respond_head(req: &Request<Incoming>, file: &FileHead, head: bool) -> Head {
+    let size = file.size;
+    let header_str = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let not_modified = if let Some(inm) = header_str(header::IF_NONE_MATCH) {
+        inm.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == file.etag)
+    } else if let Some(ims) = header_str(header::IF_MODIFIED_SINCE) {
+        match httpdate::parse_http_date(ims) {
+            Ok(since) => {
+                let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                secs(file.modified) <= secs(since)
+            }
+            Err(_) => false,
+        }
+    } else {
+        false
+    };
+    let mut resp = Response::new(full(Bytes::new()));
+    let headers = resp.headers_mut();
+    headers.insert(header::ETAG, file.etag_value.clone());
+    headers.insert(header::LAST_MODIFIED, file.last_modified_value.clone());
+    if not_modified {
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        return Head::Done(resp);
+    }
+    headers.insert(header::CONTENT_TYPE, file.content_type.clone());
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let if_range_ok = header_str(header::IF_RANGE).is_none_or(|v| v == file.etag || v == file.last_modified);
+    let range = match header_str(header::RANGE) {
+        Some(r) if if_range_ok => parse_range(r, size),
+        _ => RangeSpec::Full,
+    };
+    let (start, len) = match range {
+        RangeSpec::Full => {
+            resp.headers_mut().insert(header::CONTENT_LENGTH, file.content_length.clone());
+            (0, size)
+        }
+        RangeSpec::Part(a, b) => {
+            *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+            set(&mut resp, header::CONTENT_RANGE, &format!("bytes {a}-{b}/{size}"));
+            resp.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(b - a + 1));
+            (a, b - a + 1)
+        }
+        RangeSpec::Unsatisfiable => {
+            let mut resp = simple(StatusCode::RANGE_NOT_SATISFIABLE, "416 Range Not Satisfiable");
+            set(&mut resp, header::CONTENT_RANGE, &format!("bytes */{size}"));
+            return Head::Done(resp);
+        }
+    };
+    if head || len == 0 {
+        return Head::Done(resp);
+    }
+    Head::Send(resp, start, len)
+}
+
+/// Answers from bytes in memory (or a file small enough to read whole).
+fn respond(req: &Request<Incoming>, file: &FileHead, source: Source<'_>, head: bool) -> Response<Body> {
+    let (mut resp, start, len) = match respond_head(req, file, head) {
+        Head::Send(resp, start, len) => (resp, start, len),
+        Head::Done(resp) => return resp,
+    };
+    let data = match source {
+        Source::Cached(bytes) => bytes,
+        Source::Path(path) => match std::fs::read(path) {
+            Ok(data) => Bytes::from(data),
+            Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
+        },
+    };
+    let end = (start + len).min(data.len() as u64) as usize;
+    let start = (start as usize).min(end);
+    *resp.body_mut() = full(data.slice(start..end));
+    resp
+}
+
+/// Answers from the file system: read whole when small, streamed otherwise.
+async fn respond_async(req: &Request<Incoming>, file: &FileHead, path: &Path, head: bool) -> Response<Body> {
+    if file.size <= READ_WHOLE {
+        return respond(req, file, Source::Path(path), head);
+    }
+    let (mut resp, start, len) = match respond_head(req, file, head) {
+        Head::Send(resp, start, len) => (resp, start, len),
+        Head::Done(resp) => return resp,
+    };
+    let mut f = match tokio::fs::File::open(path).await {
+        Ok(f) => f,
+        Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
+    };
+    if f.seek(SeekFrom::Start(start)).await.is_err() {
+        return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
+    }
+    let stream = tokio_util::io::ReaderStream::with_capacity(f.take(len), 64 * 1024);
+    *resp.body_mut() = StreamBody::new(stream.map_ok(Frame::data)).boxed();
+    resp
 }
 
 fn serve_dir(host: &str, port: INT, dir: &str, opts: Map) -> HttpResult<HttpServer> {
