@@ -422,7 +422,7 @@ fn slowloris_connections_do_not_starve_a_fresh_client() {
     for s in slow.iter_mut() {
         s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
         let mut buf = [0u8; 512];
-        if matches!(s.read(&mut buf), Ok(_)) {
+        if s.read(&mut buf).is_ok() {
             closed += 1;
         }
     }
