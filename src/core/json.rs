@@ -2,9 +2,10 @@
 //! scalars. Custom values (an IP address, say) are written as their `to_string()` text.
 
 use super::invalid;
+use netscript_sdk::json::from_json;
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::NativeCallContext;
-use serde_json::{Number, Value};
+use serde_json::Value;
 
 /// Registers the `json` module.
 pub fn register(m: &mut ModuleBuilder) {
@@ -53,47 +54,9 @@ pub fn register(m: &mut ModuleBuilder) {
     );
 }
 
-/// JSON → Rhai value.
-pub fn from_json(value: Value) -> Dynamic {
-    match value {
-        Value::Null => Dynamic::UNIT,
-        Value::Bool(b) => b.into(),
-        Value::Number(n) => {
-            n.as_i64().map(Dynamic::from_int).unwrap_or_else(|| Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)))
-        }
-        Value::String(s) => s.into(),
-        Value::Array(a) => Dynamic::from_array(a.into_iter().map(from_json).collect()),
-        Value::Object(o) => Dynamic::from_map(o.into_iter().map(|(k, v)| (k.into(), from_json(v))).collect()),
-    }
-}
-
-/// Rhai value → JSON. Blobs become arrays of bytes; other custom types their text.
-pub fn to_json(ctx: &NativeCallContext, value: &Dynamic) -> ScriptResult<Value> {
-    Ok(if value.is_unit() {
-        Value::Null
-    } else if let Ok(b) = value.as_bool() {
-        Value::Bool(b)
-    } else if let Ok(i) = value.as_int() {
-        Value::Number(i.into())
-    } else if let Ok(f) = value.as_float() {
-        Value::Number(Number::from_f64(f).ok_or_else(|| invalid(format!("json: {f} has no JSON form")))?)
-    } else if value.is_string() || value.is_char() {
-        Value::String(value.to_string())
-    } else if value.is_array() {
-        let arr = value.read_lock::<Array>().expect("checked array");
-        Value::Array(arr.iter().map(|v| to_json(ctx, v)).collect::<ScriptResult<_>>()?)
-    } else if value.is_map() {
-        let map = value.read_lock::<Map>().expect("checked map");
-        let mut obj = serde_json::Map::new();
-        for (k, v) in map.iter() {
-            obj.insert(k.to_string(), to_json(ctx, v)?);
-        }
-        Value::Object(obj)
-    } else if value.is_blob() {
-        let blob = value.read_lock::<Blob>().expect("checked blob");
-        Value::Array(blob.iter().map(|b| Value::Number((*b).into())).collect())
-    } else {
-        let text: String = ctx.call_native_fn("to_string", (value.clone(),)).unwrap_or_else(|_| value.to_string());
-        Value::String(text)
-    })
+/// Rhai value → JSON; custom values through their registered `to_string`.
+fn to_json(ctx: &NativeCallContext, value: &Dynamic) -> ScriptResult<Value> {
+    let text_of =
+        |v: &Dynamic| ctx.call_native_fn::<String>("to_string", (v.clone(),)).unwrap_or_else(|_| v.to_string());
+    netscript_sdk::json::to_json(value, "core", &text_of).map_err(script_error)
 }

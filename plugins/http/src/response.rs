@@ -5,7 +5,7 @@
 use crate::error::{HttpError, HttpResult};
 use bytes::Bytes;
 use netscript_sdk::prelude::*;
-use serde_json::{Number, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// A complete response: status, headers and the whole body, read before the call returned.
@@ -88,56 +88,16 @@ pub fn headers_to_map(headers: &[(String, String)]) -> Map {
     map
 }
 
-/// JSON → Rhai value (objects become maps, null `()`), as `json::parse` does.
-pub fn from_json(value: Value) -> Dynamic {
-    match value {
-        Value::Null => Dynamic::UNIT,
-        Value::Bool(b) => b.into(),
-        Value::Number(n) => {
-            n.as_i64().map(Dynamic::from_int).unwrap_or_else(|| Dynamic::from_float(n.as_f64().unwrap_or(f64::NAN)))
-        }
-        Value::String(s) => s.into(),
-        Value::Array(a) => Dynamic::from_array(a.into_iter().map(from_json).collect()),
-        Value::Object(o) => Dynamic::from_map(o.into_iter().map(|(k, v)| (k.into(), from_json(v))).collect()),
-    }
-}
-
-/// Rhai value → JSON, as `json::stringify` does (blobs become arrays of bytes, other
-/// custom values their text).
+/// Rhai value → JSON, as `json::stringify` does (custom values as their text).
 pub fn to_json(value: &Dynamic) -> HttpResult<Value> {
-    Ok(if value.is_unit() {
-        Value::Null
-    } else if let Ok(b) = value.as_bool() {
-        Value::Bool(b)
-    } else if let Ok(i) = value.as_int() {
-        Value::Number(i.into())
-    } else if let Ok(f) = value.as_float() {
-        Value::Number(Number::from_f64(f).ok_or_else(|| HttpError::invalid(format!("json: {f} has no JSON form")))?)
-    } else if value.is_string() || value.is_char() {
-        Value::String(value.to_string())
-    } else if value.is_array() {
-        let arr = value.read_lock::<Array>().expect("checked array");
-        Value::Array(arr.iter().map(to_json).collect::<HttpResult<_>>()?)
-    } else if value.is_map() {
-        let map = value.read_lock::<Map>().expect("checked map");
-        let mut obj = serde_json::Map::new();
-        for (k, v) in map.iter() {
-            obj.insert(k.to_string(), to_json(v)?);
-        }
-        Value::Object(obj)
-    } else if value.is_blob() {
-        let blob = value.read_lock::<Blob>().expect("checked blob");
-        Value::Array(blob.iter().map(|b| Value::Number((*b).into())).collect())
-    } else {
-        Value::String(value.to_string())
-    })
+    Ok(netscript_sdk::json::to_json(value, crate::error::PROTOCOL, &|v| v.to_string())?)
 }
 
 /// Parses a body as JSON.
 pub fn parse_json(body: &[u8], what: &str) -> HttpResult<Dynamic> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| HttpError::common(netscript_sdk::error::CommonKind::ProtocolError, format!("{what}: {e}")))?;
-    Ok(from_json(value))
+    Ok(netscript_sdk::json::from_json(value))
 }
 
 /// Registers `HttpResponse` and its members.

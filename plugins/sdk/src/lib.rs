@@ -9,6 +9,7 @@
 //! - [`builder`]: registering documented, panic-guarded functions into a `rhai::Module`.
 //! - [`error`]: the common error kinds and the single conversion to a script error map.
 //! - [`host`]: what the host lends plugins: permission checks and interruption.
+//! - [`json`]: JSON ⇄ Rhai values, the one conversion everything uses.
 //! - [`options`]: strict parsing of a script's trailing option map.
 //! - [`runtime`]: the tokio runtime that plugin I/O runs on, with timeouts.
 
@@ -16,6 +17,7 @@ pub mod builder;
 pub mod declaration;
 pub mod error;
 pub mod host;
+pub mod json;
 pub mod options;
 pub mod runtime;
 
