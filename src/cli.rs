@@ -62,11 +62,11 @@ pub struct Cli {
 const TOUR: &str = include_str!("../scripts/tour.rhai");
 
 const AFTER_HELP: &str = "Examples:
-  netscript --tour                          the built-in tour (offline)
-  netscript scripts/tour.rhai              run a script
-  netscript -e 'print(addr::ip(\"::1\"))'    run a line
-  netscript --doc addr                      the addr module's reference
-  netscript --allow-net=127.0.0.1:25 mail.rhai
+  netscript --tour                           the built-in tour (offline)
+  netscript scripts/tour.rhai                run a script
+  netscript -e 'print(addr::ip(\"::1\"))'      run a line
+  netscript --doc addr                       the addr module's reference
+  netscript --allow-net=127.0.0.1:25 x.rhai  run with only that network access
 Plugins also load from every folder in NETSCRIPT_PLUGIN_PATH.";
 
 /// Runs the CLI with `builtins` as the linked-in plugins; returns the process exit code.

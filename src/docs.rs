@@ -180,7 +180,8 @@ impl Reference {
             let first = first.split_once(". ").map_or(first, |(head, _)| head);
             let mut line = format!("  {shown:<10} {:>3} functions  {first}", m.functions.len());
             if line.chars().count() > 100 {
-                line = line.chars().take(97).collect::<String>() + "...";
+                let cut: String = line.chars().take(99).collect();
+                line = cut.rsplit_once(' ').map_or(cut.clone(), |(head, _)| head.trim_end_matches(',').to_string()) + " …";
             }
             let _ = writeln!(out, "{line}");
         }
