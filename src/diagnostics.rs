@@ -48,6 +48,10 @@ fn message_of(err: &EvalAltResult) -> String {
 /// " (did you mean: a, b?)" for an unknown function signature like `addr::ipp (&str)`.
 fn nearest_hint(runtime: &Runtime, signature: &str) -> String {
     let called = signature.split([' ', '(']).next().unwrap_or(signature);
+    // An operator (`+ (IpAddress, f64)`): the types are the news, not the spelling.
+    if !called.rsplit("::").next().unwrap_or(called).starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        return String::new();
+    }
     let names = crate::docs::Reference::of(runtime).names();
     let nearest = nearest_names(called, &names);
     if nearest.is_empty() {
