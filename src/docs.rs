@@ -181,7 +181,8 @@ impl Reference {
             let mut line = format!("  {shown:<10} {:>3} functions  {first}", m.functions.len());
             if line.chars().count() > 100 {
                 let cut: String = line.chars().take(99).collect();
-                line = cut.rsplit_once(' ').map_or(cut.clone(), |(head, _)| head.trim_end_matches(',').to_string()) + " …";
+                line =
+                    cut.rsplit_once(' ').map_or(cut.clone(), |(head, _)| head.trim_end_matches(',').to_string()) + " …";
             }
             let _ = writeln!(out, "{line}");
         }
