@@ -40,7 +40,9 @@ pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonEr
     }
     runtime().block_on(async {
         tokio::pin!(fut);
-        let mut tick = tokio::time::interval(INTERRUPT_POLL);
+        // First look after one period: an interval's immediate first tick would cost every
+        // call an extra wake-up for nothing.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + INTERRUPT_POLL, INTERRUPT_POLL);
         loop {
             tokio::select! {
                 out = &mut fut => return Ok(out),
