@@ -8,12 +8,14 @@
 //! - [`encoding`]: the `base64` module.
 //! - [`log`]: the `log` module, to stderr.
 //! - [`tasks`]: `task` and `parallel` on worker threads.
+//! - [`pool`]: the worker threads they run on, kept between calls.
 //! - [`progress`]: `progress` bars drawn on a terminal.
 
 pub mod encoding;
 pub mod fs;
 pub mod json;
 pub mod log;
+pub mod pool;
 pub mod process;
 pub mod progress;
 pub mod tasks;

@@ -159,6 +159,11 @@ fn sleep(seconds: FLOAT) -> ScriptResult<()> {
         return Err(invalid(format!("sleep: seconds must be a finite number >= 0, not {seconds}")));
     }
     let until = Instant::now() + Duration::from_secs_f64(seconds);
+    if netscript_sdk::fibers::in_fiber() {
+        // In `parallel`: let the sibling fibers run meanwhile.
+        let nap = async move { tokio::time::sleep_until(until.into()).await };
+        return netscript_sdk::runtime::block_on("core", nap).map_err(script_error);
+    }
     // Short naps so an interrupt (Ctrl-C in the REPL) ends the wait promptly.
     loop {
         let now = Instant::now();

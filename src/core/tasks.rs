@@ -1,16 +1,19 @@
-//! `task(|| …)` / `.join()` and `parallel(items, |x| …, #{ limit })`: closures run on worker
-//! threads (never inside a tokio task), each blocking on network I/O independently.
+//! `task(|| …)` / `.join()` and `parallel(items, |x| …, #{ limit })`: closures run on the
+//! worker threads of [`super::pool`]. A task has a thread to itself; `parallel` runs one
+//! worker per core (at most `limit`) and interleaves its share of the `limit` calls there
+//! as fibers (`netscript_sdk::fibers`), whose network waits overlap on the thread's
+//! event loop.
 
-use super::{error, invalid};
+use super::{error, invalid, pool};
 use netscript_sdk::error::CommonKind;
+use netscript_sdk::fibers;
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::mpsc::channel;
+use std::sync::{Arc, Condvar, Mutex};
 
-/// Worker threads get room for deep script recursion.
-const WORKER_STACK: usize = 8 * 1024 * 1024;
 /// `parallel`'s default number of closures running at once.
 const DEFAULT_LIMIT: usize = 32;
 
@@ -19,44 +22,66 @@ type Outcome = Result<Dynamic, Box<EvalAltResult>>;
 /// A running closure; `.join()` waits for its value.
 #[derive(Clone)]
 pub struct TaskHandle {
-    state: Arc<Mutex<TaskState>>,
+    state: Arc<TaskState>,
 }
 
-enum TaskState {
-    Running(JoinHandle<Outcome>),
+struct TaskState {
+    slot: Mutex<Slot>,
+    finished: Condvar,
+}
+
+enum Slot {
+    Running,
+    /// Ended, not joined yet.
+    Ended(Outcome),
     /// Joined: the value, or the error's script value for later joins.
-    Done(Result<Dynamic, Dynamic>),
-    Taken,
+    Joined(Result<Dynamic, Dynamic>),
 }
 
 impl TaskHandle {
+    fn start(f: FnPtr) -> ScriptResult<TaskHandle> {
+        let state = Arc::new(TaskState { slot: Mutex::new(Slot::Running), finished: Condvar::new() });
+        let done = state.clone();
+        pool::run(Box::new(move || {
+            let outcome = call_caught(&f, Vec::new());
+            *done.slot.lock().unwrap_or_else(|e| e.into_inner()) = Slot::Ended(outcome);
+            done.finished.notify_all();
+        }))
+        .map_err(|e| error(CommonKind::IoError, format!("cannot start a worker thread: {e}")))?;
+        Ok(TaskHandle { state })
+    }
+
     fn join(&self) -> Outcome {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let TaskState::Running(_) = &*state {
-            let TaskState::Running(handle) = std::mem::replace(&mut *state, TaskState::Taken) else { unreachable!() };
-            let outcome = handle.join().unwrap_or_else(|_| Err(error(CommonKind::PluginError, "task thread panicked")));
-            // The first join gets the error itself (with its position); later joins its value.
-            *state = TaskState::Done(match &outcome {
-                Ok(v) => Ok(v.clone()),
-                Err(e) => Err(error_value(e)),
-            });
-            return outcome;
+        let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
+        while matches!(*slot, Slot::Running) {
+            slot = self.state.finished.wait(slot).unwrap_or_else(|e| e.into_inner());
         }
-        match &*state {
-            TaskState::Done(Ok(v)) => Ok(v.clone()),
-            TaskState::Done(Err(v)) => {
-                Err(Box::new(EvalAltResult::ErrorRuntime(v.clone(), netscript_sdk::rhai::Position::NONE)))
+        match std::mem::replace(&mut *slot, Slot::Running) {
+            // The first join gets the error itself (with its position); later joins its value.
+            Slot::Ended(outcome) => {
+                *slot = Slot::Joined(match &outcome {
+                    Ok(v) => Ok(v.clone()),
+                    Err(e) => Err(error_value(e)),
+                });
+                outcome
             }
-            _ => Err(error(CommonKind::PluginError, "task state lost")),
+            Slot::Joined(joined) => {
+                *slot = Slot::Joined(joined.clone());
+                joined.map_err(|v| Box::new(EvalAltResult::ErrorRuntime(v, netscript_sdk::rhai::Position::NONE)))
+            }
+            Slot::Running => unreachable!("waited above"),
         }
     }
 
     fn is_finished(&self) -> bool {
-        match &*self.state.lock().unwrap_or_else(|e| e.into_inner()) {
-            TaskState::Running(h) => h.is_finished(),
-            _ => true,
-        }
+        !matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Slot::Running)
     }
+}
+
+/// Calls `f` on this (worker) thread; a panic that escapes becomes a `PluginError`.
+fn call_caught(f: &FnPtr, args: Vec<Dynamic>) -> Outcome {
+    catch_unwind(AssertUnwindSafe(|| host().call_fn(f, args)))
+        .unwrap_or_else(|_| Err(error(CommonKind::PluginError, "a task panicked")))
 }
 
 /// The value a `catch` would see for `err`.
@@ -66,14 +91,6 @@ fn error_value(err: &EvalAltResult) -> Dynamic {
         EvalAltResult::ErrorRuntime(v, _) => v.clone(),
         other => other.to_string().into(),
     }
-}
-
-fn spawn_worker<F: FnOnce() -> Outcome + Send + 'static>(f: F) -> ScriptResult<JoinHandle<Outcome>> {
-    std::thread::Builder::new()
-        .name("netscript-task".into())
-        .stack_size(WORKER_STACK)
-        .spawn(f)
-        .map_err(|e| error(CommonKind::IoError, format!("cannot start a worker thread: {e}")))
 }
 
 /// Registers `task` and `parallel` into the global module.
@@ -91,10 +108,7 @@ pub fn register(m: &mut ModuleBuilder) {
         print(a.join() + b.join());   // 3, after about 0.5 s
         ```
         Errors: `IoError` when no thread can be started."#,
-        |f: FnPtr| -> ScriptResult<TaskHandle> {
-            let handle = spawn_worker(move || host().call_fn(&f, Vec::new()))?;
-            Ok(TaskHandle { state: Arc::new(Mutex::new(TaskState::Running(handle))) })
-        },
+        TaskHandle::start,
     );
     m.method(
         "join",
@@ -131,8 +145,10 @@ pub fn register(m: &mut ModuleBuilder) {
         "parallel",
         &["items", "closure"],
         r#"
-        Calls the closure on every item on worker threads (32 at once) and returns the results
-        in input order.
+        Calls the closure on every item, 32 at once, and returns the results in input order.
+        The calls run on one worker thread per core, several interleaved on each: while one
+        waits for the network (or `sleep`s), the others run, so 32 requests are in flight
+        with no thread switch per response.
         ```rhai
         let squares = parallel([1, 2, 3], |x| x * x);   // [1, 4, 9]
         ```
@@ -164,41 +180,50 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
     if count == 0 {
         return Ok(Array::new());
     }
-    let items = Arc::new(items);
-    let results: Arc<Vec<Mutex<Option<Outcome>>>> = Arc::new((0..count).map(|_| Mutex::new(None)).collect());
-    let next = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicBool::new(false));
-    let workers = limit.min(count);
-    let mut handles = Vec::with_capacity(workers);
-    for _ in 0..workers {
-        let (items, results, next, failed, f) =
-            (items.clone(), results.clone(), next.clone(), failed.clone(), f.clone());
-        handles.push(spawn_worker(move || {
-            loop {
-                // After a failure, start nothing new: the error is what the caller gets.
-                if failed.load(Ordering::Relaxed) {
-                    break;
+    let work = Arc::new(Work {
+        items,
+        results: (0..count).map(|_| Mutex::new(None)).collect(),
+        next: AtomicUsize::new(0),
+        failed: AtomicBool::new(false),
+        f,
+    });
+    let concurrency = limit.min(count);
+    // On fibers, one thread per core: their waits overlap on each thread's event loop.
+    // From inside a fiber (a nested `parallel`), plain threads.
+    let nested = fibers::in_fiber();
+    let threads = if nested { concurrency } else { concurrency.min(cores()) };
+    let (done, finished) = channel::<()>();
+    let mut started = 0;
+    for t in 0..threads {
+        // Spread the fibers evenly: 32 over 2 threads is 16 each.
+        let share = concurrency / threads + usize::from(t < concurrency % threads);
+        let (work, done) = (work.clone(), done.clone());
+        let job = Box::new(move || {
+            if nested || share == 1 {
+                work.run();
+            } else {
+                let body = work.clone();
+                if fibers::run_interleaved(share, Arc::new(move || body.run())).is_err() {
+                    work.run();
                 }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= items.len() {
-                    break;
-                }
-                let outcome = host().call_fn(&f, vec![items[i].clone()]);
-                if outcome.is_err() {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
             }
-            Ok(Dynamic::UNIT)
-        })?);
+            let _ = done.send(());
+        });
+        match pool::run(job) {
+            Ok(()) => started += 1,
+            // Fewer threads than asked for still get through the items.
+            Err(_) if started > 0 => break,
+            Err(e) => return Err(error(CommonKind::IoError, format!("cannot start a worker thread: {e}"))),
+        }
     }
-    for h in handles {
-        if h.join().is_err() {
-            return Err(error(CommonKind::PluginError, "a parallel worker thread panicked"));
+    drop(done);
+    for _ in 0..started {
+        if finished.recv().is_err() {
+            return Err(error(CommonKind::PluginError, "a parallel worker was lost"));
         }
     }
     let mut out = Array::with_capacity(count);
-    for slot in results.iter() {
+    for slot in work.results.iter() {
         match slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
             Some(Ok(v)) => out.push(v),
             Some(Err(e)) => return Err(e),
@@ -206,4 +231,37 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
         }
     }
     Ok(out)
+}
+
+/// The items of one `parallel` call, shared by its workers.
+struct Work {
+    items: Array,
+    results: Vec<Mutex<Option<Outcome>>>,
+    next: AtomicUsize,
+    failed: AtomicBool,
+    f: FnPtr,
+}
+
+impl Work {
+    /// Takes items until none is left (or one has failed) and calls the closure on each.
+    fn run(&self) {
+        // After a failure, start nothing new: the error is what the caller gets.
+        while !self.failed.load(Ordering::Relaxed) {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.items.len() {
+                break;
+            }
+            let outcome = call_caught(&self.f, vec![self.items[i].clone()]);
+            if outcome.is_err() {
+                self.failed.store(true, Ordering::Relaxed);
+            }
+            *self.results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+        }
+    }
+}
+
+/// The cores this process may use.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
 }

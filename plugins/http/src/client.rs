@@ -14,9 +14,10 @@ use crate::tls;
 use netscript_sdk::error::{CommonError, CommonKind};
 use netscript_sdk::prelude::*;
 use reqwest::{Method, Url};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// Default timeout of a request, in seconds.
@@ -109,68 +110,114 @@ impl reqwest::dns::Resolve for PinnedResolver {
     }
 }
 
-/// A reqwest client with its guard.
+/// A client configuration (options, cookie jar, permission guard), shared by every script
+/// thread that uses it. Each thread sends through a reqwest client of its own, built on
+/// first use: its pooled keep-alive connections live on that thread's runtime
+/// (`block_on_local`), so a request is written, waited for and read on the script thread
+/// with no hand-off to a runtime worker.
 #[derive(Clone)]
-pub struct Client {
-    /// The reqwest client (pooled connections).
-    pub inner: reqwest::Client,
-    /// The permission guard its resolver and redirect policy use.
-    pub guard: Arc<Guard>,
+pub struct Client(Arc<ClientShared>);
+
+struct ClientShared {
+    key: ClientKey,
+    jar: Option<Arc<reqwest::cookie::Jar>>,
+    guard: Arc<Guard>,
+    /// `ca_file`'s certificates, read once.
+    extra_roots: Vec<reqwest::Certificate>,
 }
 
-/// Builds a client; `jar` enables cookies.
-pub fn build_client(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> HttpResult<Client> {
-    tls::install_provider();
-    let guard = Arc::new(Guard::default());
-    let policy_guard = guard.clone();
-    let (follow, max) = (key.follow_redirects, key.max_redirects);
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if !follow {
-            return attempt.stop();
-        }
-        if attempt.previous().len() > max {
-            let err = HttpError::TooManyRedirects(format!("more than {max} redirects (next: {})", attempt.url()));
-            return attempt.error(err);
-        }
-        match policy_guard.check(attempt.url()) {
-            Ok(()) => attempt.follow(),
-            Err(e) => attempt.error(e),
-        }
-    });
-    let mut builder = reqwest::Client::builder()
-        .dns_resolver(Arc::new(PinnedResolver(guard.clone())))
-        .redirect(policy)
-        .no_proxy()
-        .user_agent(concat!("netscript/", env!("CARGO_PKG_VERSION")))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .tcp_nodelay(true);
-    if key.insecure {
-        builder = builder.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some(ca) = &key.ca_file {
-        builder = builder.tls_certs_merge(tls::ca_roots(ca)?);
-    }
-    if !key.insecure && key.ca_file.is_none() {
-        // The system roots, as reqwest would use them, but loaded on the first handshake.
-        builder = builder.tls_backend_preconfigured(tls::lazy_system_roots_config());
-    }
-    if let Some(jar) = jar {
-        builder = builder.cookie_provider(jar);
-    }
-    let inner = builder.build().map_err(|e| HttpError::common(CommonKind::TlsError, format!("client set-up: {e}")))?;
-    Ok(Client { inner, guard })
+thread_local! {
+    /// This thread's reqwest client for each live [`Client`].
+    static THREAD_CLIENTS: RefCell<Vec<(Weak<ClientShared>, reqwest::Client)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The shared client for `key` (built on first use; no cookies). Built under the lock: when
-/// many threads (`parallel`) make their first request at once, one builds and the others
-/// wait for it and share its connection pool.
+impl Client {
+    /// A client for `key`; `jar` enables cookies. Fails on an unreadable `ca_file` or a TLS
+    /// set-up error.
+    pub fn new(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> HttpResult<Client> {
+        let extra_roots = match &key.ca_file {
+            Some(ca) => tls::ca_roots(ca)?,
+            None => Vec::new(),
+        };
+        let shared = ClientShared { key: key.clone(), jar, guard: Arc::new(Guard::default()), extra_roots };
+        // Built once here so a bad configuration fails at once, and kept for this thread.
+        let first = shared.build()?;
+        let client = Client(Arc::new(shared));
+        THREAD_CLIENTS.with(|c| c.borrow_mut().push((Arc::downgrade(&client.0), first)));
+        Ok(client)
+    }
+
+    /// The permission guard of every request this client sends.
+    pub fn guard(&self) -> &Guard {
+        &self.0.guard
+    }
+
+    /// The reqwest client of the calling thread (built on its first request). Entries of
+    /// clients dropped since are pruned on the way.
+    pub fn here(&self) -> HttpResult<reqwest::Client> {
+        THREAD_CLIENTS.with(|cell| {
+            let mut clients = cell.borrow_mut();
+            if let Some((_, c)) = clients.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.0))) {
+                return Ok(c.clone());
+            }
+            clients.retain(|(w, _)| w.strong_count() > 0);
+            let built = self.0.build()?;
+            clients.push((Arc::downgrade(&self.0), built.clone()));
+            Ok(built)
+        })
+    }
+}
+
+impl ClientShared {
+    fn build(&self) -> HttpResult<reqwest::Client> {
+        tls::install_provider();
+        let policy_guard = self.guard.clone();
+        let (follow, max) = (self.key.follow_redirects, self.key.max_redirects);
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if !follow {
+                return attempt.stop();
+            }
+            if attempt.previous().len() > max {
+                let err = HttpError::TooManyRedirects(format!("more than {max} redirects (next: {})", attempt.url()));
+                return attempt.error(err);
+            }
+            match policy_guard.check(attempt.url()) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
+            }
+        });
+        let mut builder = reqwest::Client::builder()
+            .dns_resolver(Arc::new(PinnedResolver(self.guard.clone())))
+            .redirect(policy)
+            .no_proxy()
+            .user_agent(concat!("netscript/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true);
+        if self.key.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if self.key.ca_file.is_some() {
+            builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
+        }
+        if !self.key.insecure && self.key.ca_file.is_none() {
+            // The system roots, as reqwest would use them, but loaded on the first handshake.
+            builder = builder.tls_backend_preconfigured(tls::lazy_system_roots_config());
+        }
+        if let Some(jar) = &self.jar {
+            builder = builder.cookie_provider(jar.clone());
+        }
+        builder.build().map_err(|e| HttpError::common(CommonKind::TlsError, format!("client set-up: {e}")))
+    }
+}
+
+/// The shared client for `key` (no cookies), built on first use.
 pub fn build_client_cached(key: &ClientKey) -> HttpResult<Client> {
     static CLIENTS: OnceLock<Mutex<HashMap<ClientKey, Client>>> = OnceLock::new();
     let mut clients = CLIENTS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     if let Some(c) = clients.get(key) {
         return Ok(c.clone());
     }
-    let client = build_client(key, None)?;
+    let client = Client::new(key, None)?;
     clients.insert(key.clone(), client.clone());
     Ok(client)
 }
@@ -305,8 +352,13 @@ pub fn parse_method(method: &str) -> HttpResult<Method> {
 }
 
 /// Builds a reqwest request (headers, query, auth, body).
-pub fn build_request(client: &Client, method: Method, url: Url, ro: &RequestOptions) -> reqwest::RequestBuilder {
-    let mut rb = client.inner.request(method, url).timeout(Duration::from_secs_f64(ro.timeout));
+pub fn build_request(
+    client: &reqwest::Client,
+    method: Method,
+    url: Url,
+    ro: &RequestOptions,
+) -> reqwest::RequestBuilder {
+    let mut rb = client.request(method, url).timeout(Duration::from_secs_f64(ro.timeout));
     if !ro.query.is_empty() {
         rb = rb.query(&ro.query);
     }
@@ -328,16 +380,17 @@ pub fn build_request(client: &Client, method: Method, url: Url, ro: &RequestOpti
     }
 }
 
-/// Checks the first URL, sends, and reads the whole response on the script thread.
+/// Checks the first URL, sends, and reads the whole response on the script thread (its own
+/// runtime: see [`Client`]).
 pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -> HttpResult<HttpResponse> {
     let url = parse_url(url)?;
-    client.guard.check(&url)?;
+    client.guard().check(&url)?;
+    let inner = client.here()?;
     let request =
-        build_request(client, method, url, &ro).build().map_err(|e| HttpError::from_reqwest(e, ro.timeout))?;
+        build_request(&inner, method, url, &ro).build().map_err(|e| HttpError::from_reqwest(e, ro.timeout))?;
     let timeout = ro.timeout;
-    let inner = client.inner.clone();
     let started = Instant::now();
-    let outcome = block_on(PROTOCOL, async move {
+    let outcome = block_on_local(PROTOCOL, async move {
         let resp = inner.execute(request).await?;
         let status = resp.status().as_u16();
         let version = format!("{:?}", resp.version());

@@ -31,14 +31,14 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
     ro.timeout = 365.0 * 86400.0;
     let client: Client = client::build_client_cached(&key)?;
     let parsed = client::parse_url(url)?;
-    client.guard.check(&parsed)?;
-    let request = client::build_request(&client, Method::GET, parsed, &ro)
+    client.guard().check(&parsed)?;
+    let inner = client.here()?;
+    let request = client::build_request(&inner, Method::GET, parsed, &ro)
         .build()
         .map_err(|e| HttpError::from_reqwest(e, idle.as_secs_f64()))?;
-    let inner = client.inner.clone();
     let file = tmp.as_file_mut();
     let secs = idle.as_secs_f64();
-    let written = block_on(PROTOCOL, async move {
+    let written = block_on_local(PROTOCOL, async move {
         let timed = |what: String| HttpError::from(netscript_sdk::CommonError::timeout(PROTOCOL, &what, secs));
         let mut resp = tokio::time::timeout(idle, inner.execute(request))
             .await

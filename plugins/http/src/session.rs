@@ -28,7 +28,7 @@ fn new_session(opts: Map) -> HttpResult<HttpSession> {
     let auth = opts.get("auth").map(client::parse_auth).transpose()?;
     let timeout = opts.seconds("timeout", DEFAULT_TIMEOUT)?;
     let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = client::build_client(&key, Some(jar.clone()))?;
+    let client = Client::new(&key, Some(jar.clone()))?;
     Ok(HttpSession(Arc::new(SessionInner { client, jar, headers, auth, timeout })))
 }
 

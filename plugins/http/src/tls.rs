@@ -62,7 +62,13 @@ pub fn server_config(cert_file: &str, key_file: &str) -> HttpResult<Arc<rustls::
 /// roots, loaded on the first TLS handshake rather than when the client is built: loading
 /// and parsing the system bundle costs milliseconds that a plain-HTTP script never needs.
 /// Offers HTTP/2 and HTTP/1.1 through ALPN (as reqwest's own configuration does).
+/// One configuration for the process (cloned per client), so the roots load once.
 pub fn lazy_system_roots_config() -> rustls::ClientConfig {
+    static CONFIG: OnceLock<rustls::ClientConfig> = OnceLock::new();
+    CONFIG.get_or_init(build_lazy_system_roots_config).clone()
+}
+
+fn build_lazy_system_roots_config() -> rustls::ClientConfig {
     install_provider();
     let provider = rustls::crypto::CryptoProvider::get_default()
         .cloned()

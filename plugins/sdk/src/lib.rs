@@ -9,13 +9,15 @@
 //! - [`builder`]: registering documented, panic-guarded functions into a `rhai::Module`.
 //! - [`error`]: the common error kinds and the single conversion to a script error map.
 //! - [`host`]: what the host lends plugins: permission checks and interruption.
+//! - [`fibers`]: several script calls interleaved on one thread (`parallel`).
 //! - [`json`]: JSON ⇄ Rhai values, the one conversion everything uses.
 //! - [`options`]: strict parsing of a script's trailing option map.
-//! - [`runtime`]: the tokio runtime that plugin I/O runs on, with timeouts.
+//! - [`runtime`]: the tokio runtimes that plugin I/O runs on, with timeouts.
 
 pub mod builder;
 pub mod declaration;
 pub mod error;
+pub mod fibers;
 pub mod host;
 pub mod json;
 pub mod options;
@@ -31,7 +33,7 @@ pub use declaration::{PluginDeclaration, PluginInfo};
 pub use error::{CommonError, ScriptError};
 pub use host::{host, Host};
 pub use options::Options;
-pub use runtime::{block_on, block_on_timeout};
+pub use runtime::{block_on, block_on_local, block_on_timeout};
 
 /// Everything a plugin file usually needs.
 pub mod prelude {
@@ -39,7 +41,7 @@ pub mod prelude {
     pub use crate::error::{script_error, CommonError, ScriptError};
     pub use crate::host::host;
     pub use crate::options::Options;
-    pub use crate::runtime::{block_on, block_on_timeout};
+    pub use crate::runtime::{block_on, block_on_local, block_on_timeout};
     pub use rhai::{Array, Blob, Dynamic, EvalAltResult, ImmutableString, Map, FLOAT, INT};
     /// The result type of every script function.
     pub type ScriptResult<T> = Result<T, Box<EvalAltResult>>;

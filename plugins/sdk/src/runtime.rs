@@ -5,6 +5,13 @@
 //! host's copy of this runtime; a dynamic plugin library has its own copy of tokio's
 //! statics, so it starts its own runtime on first use (tokio's thread-local context cannot
 //! cross a library boundary).
+//!
+//! [`block_on_local`] is the other bridge: every script thread also has a runtime of its
+//! own (current-thread, started on first use). A future run there does its I/O on the
+//! waiting thread itself — no hand-off to a runtime worker and back — which is what a
+//! client making many small requests wants. What such a future creates (a pooled
+//! connection's task, a timer) belongs to that thread and only moves while the thread
+//! waits in `block_on_local` again, so it must not be shared with other threads.
 
 use crate::error::{CommonError, CommonKind};
 use std::future::Future;
@@ -27,10 +34,51 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 /// How often a waiting script thread looks at the interruption flag.
 const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 
-/// Runs `fut` to completion from a script thread. Returns `Err(PluginError)` when called
-/// from inside the runtime (a bug in the caller, which would otherwise panic), and
-/// `Err(Timeout)` with `what` when the user interrupts the wait.
+/// Runs `fut` to completion from a script thread on the shared runtime. Returns
+/// `Err(PluginError)` when called from inside a runtime (a bug in the caller, which would
+/// otherwise panic), and `Err(Timeout)` when the user interrupts the wait.
+/// On a fiber ([`crate::fibers`]) the fiber suspends instead, and the wait overlaps with its
+/// siblings'.
 pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
+    if crate::fibers::in_fiber() {
+        return crate::fibers::suspend_on(true, interruptible(protocol, fut));
+    }
+    not_inside_a_runtime(protocol)?;
+    runtime().block_on(interruptible(protocol, fut))
+}
+
+thread_local! {
+    static LOCAL: std::cell::OnceCell<Option<tokio::runtime::Runtime>> = const { std::cell::OnceCell::new() };
+}
+
+/// Runs `fut` to completion on this thread's own current-thread runtime (see the module
+/// docs: what the future leaves behind stays with this thread). Errors and fibers as
+/// [`block_on`].
+pub fn block_on_local<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
+    if crate::fibers::in_fiber() {
+        return crate::fibers::suspend_on(false, interruptible(protocol, fut));
+    }
+    not_inside_a_runtime(protocol)?;
+    LOCAL.with(|cell| match local_runtime(cell) {
+        Some(rt) => rt.block_on(interruptible(protocol, fut)),
+        // No epoll/eventfd for a thread of its own (descriptor limit): share the runtime.
+        None => runtime().block_on(interruptible(protocol, fut)),
+    })
+}
+
+fn local_runtime(cell: &std::cell::OnceCell<Option<tokio::runtime::Runtime>>) -> Option<&tokio::runtime::Runtime> {
+    cell.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().ok()).as_ref()
+}
+
+/// Calls `f` with this thread's own runtime. Errors: `IoError` when it cannot be started.
+pub(crate) fn with_local_runtime<R>(f: impl FnOnce(&tokio::runtime::Runtime) -> R) -> Result<R, CommonError> {
+    LOCAL.with(|cell| match local_runtime(cell) {
+        Some(rt) => Ok(f(rt)),
+        None => Err(CommonError::new(CommonKind::IoError, "core", "cannot start a runtime for this thread")),
+    })
+}
+
+fn not_inside_a_runtime(protocol: &str) -> Result<(), CommonError> {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(CommonError::new(
             CommonKind::PluginError,
@@ -38,22 +86,25 @@ pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonEr
             "block_on called from inside the async runtime",
         ));
     }
-    runtime().block_on(async {
-        tokio::pin!(fut);
-        // First look after one period: an interval's immediate first tick would cost every
-        // call an extra wake-up for nothing.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + INTERRUPT_POLL, INTERRUPT_POLL);
-        loop {
-            tokio::select! {
-                out = &mut fut => return Ok(out),
-                _ = tick.tick() => {
-                    if crate::host::host().interrupted() {
-                        return Err(CommonError::new(CommonKind::Timeout, protocol, "interrupted"));
-                    }
+    Ok(())
+}
+
+/// `fut`, ended early with `Timeout` when the host's interruption flag is raised.
+async fn interruptible<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
+    tokio::pin!(fut);
+    // First look after one period: an interval's immediate first tick would cost every
+    // call an extra wake-up for nothing.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + INTERRUPT_POLL, INTERRUPT_POLL);
+    loop {
+        tokio::select! {
+            out = &mut fut => return Ok(out),
+            _ = tick.tick() => {
+                if crate::host::host().interrupted() {
+                    return Err(CommonError::new(CommonKind::Timeout, protocol, "interrupted"));
                 }
             }
         }
-    })
+    }
 }
 
 /// Runs `fut` with a timeout of `seconds`; on expiry the error says `what` timed out.
@@ -81,6 +132,22 @@ mod tests {
     #[test]
     fn an_enormous_timeout_is_no_limit_not_a_panic() {
         assert_eq!(block_on_timeout("test", "x", 1e300, async { 7 }).unwrap(), 7);
+    }
+
+    #[test]
+    fn block_on_local_keeps_its_runtime_for_the_thread() {
+        // A task spawned by one call is still there (and runs) in the next call.
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        block_on_local("test", async move {
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                let _ = tx.send(5);
+            });
+        })
+        .unwrap();
+        assert_eq!(block_on_local("test", rx).unwrap().unwrap(), 5);
+        let nested = block_on_local("test", async { block_on_local("test", async { 1 }).is_err() }).unwrap();
+        assert!(nested);
     }
 
     #[test]
