@@ -58,6 +58,10 @@ fn hashing_seed() -> [u64; 4] {
     })
 }
 
+/// Every how many script operations a running fiber checks whether it has had its thread
+/// long enough (a look at the clock; ~20 µs of script work between looks).
+const YIELD_CHECK_OPS: u64 = 1024;
+
 impl Runtime {
     /// Builds the engine with core functions, built-in plugins and the requested libraries
     /// (plus those on `NETSCRIPT_PLUGIN_PATH`).
@@ -102,7 +106,16 @@ impl Runtime {
             other => other,
         });
         engine.set_module_resolver(crate::stdlib::Resolver::default());
-        engine.on_progress(move |_| if host.is_interrupted() { Some("interrupted (Ctrl-C)".into()) } else { None });
+        engine.on_progress(move |ops| {
+            if host.is_interrupted() {
+                return Some("interrupted (Ctrl-C)".into());
+            }
+            // A busy fiber (in `parallel`, an HTTP handler) lets its siblings in now and then.
+            if ops % YIELD_CHECK_OPS == 0 {
+                netscript_sdk::fibers::maybe_yield();
+            }
+            None
+        });
         engine.on_debug(|text, source, pos| {
             let src = source.unwrap_or("script");
             eprintln!("[{src}:{pos}] {text}");

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{eval, run};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[test]
 fn a_syntax_error_shows_line_column_and_caret_and_exits_1() {
@@ -106,6 +106,33 @@ fn parallel_keeps_input_order_respects_the_limit_and_rethrows() {
     assert!(r.stderr.starts_with("IoError: two"), "{}", r.stderr);
     let r = eval("parallel([1], |x| x, #{ limt: 2 })");
     assert!(r.stderr.starts_with("InvalidArgument: parallel: unknown option 'limt' (known: limit)"), "{}", r.stderr);
+}
+
+#[test]
+fn parallel_overlaps_waits_on_few_threads_and_busy_closures_do_not_starve_the_others() {
+    // 64 naps of 0.5 s at once: they overlap on one thread per core (not 64 threads).
+    let start = Instant::now();
+    let r = eval(
+        "let xs = []; for x in 0..64 { xs.push(x) } print(parallel(xs, |x| { sleep(0.5); x }, #{ limit: 64 }).len())",
+    )
+    .ok();
+    assert_eq!(r.stdout, "64\n");
+    assert!(start.elapsed() < Duration::from_secs(3), "64 naps took {:?}", start.elapsed());
+    // Seven closures spin until the eighth has run (it writes a file): fibers sharing a
+    // thread take turns.
+    let dir = common::temp_dir();
+    let flag = dir.path().join("flag");
+    let r = eval(&format!(
+        r#"let flag = "{}";
+           let out = parallel([0, 1, 2, 3, 4, 5, 6, 7], |x| {{
+               if x < 7 {{ let t = now(); while !fs::exists(flag) && now() - t < 5.0 {{ }} fs::exists(flag) }}
+               else {{ fs::write(flag, "up"); true }}
+           }}, #{{ limit: 8 }});
+           print(out);"#,
+        flag.display()
+    ))
+    .ok();
+    assert_eq!(r.stdout, "[true, true, true, true, true, true, true, true]\n");
 }
 
 #[test]

@@ -296,6 +296,34 @@ const API: &str = r#"
 "#;
 
 #[test]
+fn one_server_thread_serves_others_while_a_handler_waits_or_spins() {
+    // One server thread: a handler that calls back into its own server, and one that never
+    // ends, must not stop it from answering.
+    let r = eval(
+        r#"let server = http::serve("127.0.0.1", 0, |req| {
+               switch req.path {
+                   "/outer" => "outer+" + http::get(`http://127.0.0.1:${req.header("x-port")}/inner`).text,
+                   "/spin" => { loop { } },
+                   "/nap" => { sleep(0.5); "nap" },
+                   _ => "inner"
+               }
+           }, #{ workers: 1, handler_timeout: 1.0 });
+           let port = server.port;
+           print(http::get(server.url + "outer", #{ headers: #{ "x-port": port } }).text);
+           let spin = task(|| http::get(`http://127.0.0.1:${port}/spin`).status_code);
+           sleep(0.2);
+           let t = now();
+           let naps = parallel([1, 2, 3, 4], |i| http::get(`http://127.0.0.1:${port}/nap`).text);
+           print(`${naps} ${now() - t < 1.5}`);
+           print(spin.join());
+           server.stop();
+           print(server.running);"#,
+    )
+    .ok();
+    assert_eq!(r.stdout, "outer+inner\n[\"nap\", \"nap\", \"nap\", \"nap\"] true\n503\nfalse\n");
+}
+
+#[test]
 fn serve_answers_curl_with_keep_alive_chunked_bodies_and_limits() {
     if !need("curl") {
         return;

@@ -1,12 +1,17 @@
 //! The HTTP servers: `http::serve(host, port, handler)` and the machinery `serve_dir` shares
 //! (listener, connections, limits, TLS, the `HttpServer` handle).
 //!
-//! Connections are hyper tasks on the shared runtime (HTTP/1.1 keep-alive, HTTP/2 over TLS
-//! or prior knowledge). Script handlers never run in a tokio task: a request is read whole
-//! (within the body limit) and handed to a pool of OS worker threads that call the closure
-//! through `host().call_fn`; the connection task awaits the reply with the handler time
-//! limit (503 after it). A handler that throws answers 500 and is logged; the server goes on.
-//! Slow clients cost a parked task, not a thread: a header read timeout closes them.
+//! Connections are hyper tasks (HTTP/1.1 keep-alive, HTTP/2 over TLS or prior knowledge).
+//! `serve_dir` runs them on the shared runtime. `serve` runs one server thread per core
+//! (`workers`), each accepting on its own copy of the listening socket with a runtime of
+//! its own; a request is read whole (within the body limit) and its handler runs on a fiber
+//! of that same thread (`netscript_sdk::fibers`), so a request is read, handled and answered
+//! with no hand-off between threads. A handler waiting on the network or `sleep` suspends
+//! its fiber and the thread serves others meanwhile; a busy one is paused now and then by
+//! the host. The connection task awaits the reply with the handler time limit (503 after it;
+//! the handler still runs to its end). A handler that throws answers 500 and is logged; the
+//! server goes on. Slow clients cost a parked task, not a thread: a header read timeout
+//! closes them.
 
 use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::request::{reply_from, HttpRequest, Reply, RequestData};
@@ -20,13 +25,12 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use netscript_sdk::error::CommonKind;
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
-use netscript_sdk::runtime;
+use netscript_sdk::{fibers, runtime};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 /// The response body type of both servers.
@@ -92,9 +96,12 @@ pub enum App {
 
 /// The scripted handler and its limits.
 pub struct ScriptApp {
-    pool: WorkerPool,
+    handler: FnPtr,
+    failed: Arc<AtomicU64>,
     max_body: usize,
     handler_timeout: Duration,
+    /// Server threads.
+    threads: usize,
 }
 
 /// A running (or stopped) server, shared by the clones of its handle.
@@ -106,6 +113,8 @@ struct ServerInner {
     kind: &'static str,
     stop: CancellationToken,
     stopped: watch::Sender<bool>,
+    /// Accept loops still running; the last one to end says the server stopped.
+    loops: AtomicUsize,
     served: AtomicU64,
     failed: Arc<AtomicU64>,
 }
@@ -144,88 +153,17 @@ impl HttpServer {
     }
 }
 
-/// A job for the worker pool: one request and where its reply goes.
-struct Job {
-    request: HttpRequest,
-    reply: oneshot::Sender<Reply>,
-}
-
-/// OS threads that run script handlers; grows on demand up to `max` threads.
-#[derive(Clone)]
-struct WorkerPool(Arc<PoolInner>);
-
-struct PoolInner {
-    tx: Mutex<mpsc::Sender<Job>>,
-    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
-    handler: FnPtr,
-    idle: AtomicUsize,
-    total: AtomicUsize,
-    max: usize,
-    failed: Arc<AtomicU64>,
-}
-
-/// Stack of a handler thread: room for deeply nested script code.
-const HANDLER_STACK: usize = 8 << 20;
-
-impl WorkerPool {
-    fn new(handler: FnPtr, initial: usize, max: usize, failed: Arc<AtomicU64>) -> Self {
-        let (tx, rx) = mpsc::channel();
-        let pool = WorkerPool(Arc::new(PoolInner {
-            tx: Mutex::new(tx),
-            rx: Arc::new(Mutex::new(rx)),
-            handler,
-            idle: AtomicUsize::new(0),
-            total: AtomicUsize::new(0),
-            max,
-            failed,
-        }));
-        for _ in 0..initial.min(max) {
-            pool.spawn_worker();
-        }
-        pool
-    }
-
-    fn spawn_worker(&self) {
-        self.0.total.fetch_add(1, Ordering::SeqCst);
-        self.0.idle.fetch_add(1, Ordering::SeqCst);
-        let inner = self.0.clone();
-        let spawned =
-            std::thread::Builder::new().name("netscript-http".into()).stack_size(HANDLER_STACK).spawn(move || loop {
-                let job = {
-                    let rx = inner.rx.lock().unwrap_or_else(|e| e.into_inner());
-                    rx.recv()
-                };
-                let Ok(job) = job else { break };
-                inner.idle.fetch_sub(1, Ordering::SeqCst);
-                let reply = run_handler(&inner, job.request);
-                let _ = job.reply.send(reply);
-                inner.idle.fetch_add(1, Ordering::SeqCst);
-            });
-        if spawned.is_err() {
-            self.0.total.fetch_sub(1, Ordering::SeqCst);
-            self.0.idle.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-
-    fn submit(&self, job: Job) {
-        if self.0.idle.load(Ordering::SeqCst) == 0 && self.0.total.load(Ordering::SeqCst) < self.0.max {
-            self.spawn_worker();
-        }
-        let _ = self.0.tx.lock().unwrap_or_else(|e| e.into_inner()).send(job);
-    }
-}
-
 /// Calls the script handler and turns its value (or error) into a reply.
-fn run_handler(pool: &PoolInner, request: HttpRequest) -> Reply {
+fn run_handler(handler: &FnPtr, failed: &AtomicU64, request: HttpRequest) -> Reply {
     let what = request.clone();
-    let outcome = host().call_fn(&pool.handler, vec![Dynamic::from(request)]);
+    let outcome = host().call_fn(handler, vec![Dynamic::from(request)]);
     let reply = outcome
         .map_err(|e| error_text(&e))
         .and_then(|value| reply_from(value).map_err(|e| format!("{}: {e}", netscript_sdk::ScriptError::kind(&e))));
     match reply {
         Ok(reply) => reply,
         Err(text) => {
-            pool.failed.fetch_add(1, Ordering::Relaxed);
+            failed.fetch_add(1, Ordering::Relaxed);
             eprintln!("http::serve: handler for {} {} failed: {text}", what.0.method, what.0.target);
             Reply::text(500, "500 Internal Server Error")
         }
@@ -275,11 +213,18 @@ async fn script_request(app: &ScriptApp, req: Request<Incoming>, peer: SocketAdd
         peer,
         version: format!("{:?}", parts.version),
     }));
-    let (tx, rx) = oneshot::channel();
-    app.pool.submit(Job { request, reply: tx });
-    match tokio::time::timeout(app.handler_timeout, rx).await {
-        Ok(Ok(reply)) => into_response(reply),
-        Ok(Err(_)) => simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error"),
+    let (handler, failed) = (app.handler.clone(), app.failed.clone());
+    let reply = match fibers::spawn(move || run_handler(&handler, &failed, request)) {
+        Ok(reply) => reply,
+        Err(e) => {
+            eprintln!("http::serve: cannot run the handler: {}", e.message);
+            return simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable");
+        }
+    };
+    // Past the limit the client gets 503; the fiber still runs the handler to its end.
+    match tokio::time::timeout(app.handler_timeout, reply).await {
+        Ok(Ok(Ok(reply))) => into_response(reply),
+        Ok(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error"),
         Err(_) => simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable: the handler took too long"),
     }
 }
@@ -328,22 +273,72 @@ fn bind(host: &str, port: INT, backlog: u32) -> HttpResult<tokio::net::TcpListen
     listener.map_err(|e| HttpError::io(&format!("listen on {addr}"), &e))
 }
 
-/// Binds and starts serving `app`.
+/// Binds and starts serving `app`: static files on the shared runtime, a script handler on
+/// server threads of its own.
 pub fn start(host: &str, port: INT, opts: ServerOptions, app: App, failed: Arc<AtomicU64>) -> HttpResult<HttpServer> {
     let listener = bind(host, port, opts.backlog)?;
     let local = listener.local_addr().map_err(|e| HttpError::io("local address", &e))?;
     let (stopped, _) = watch::channel(false);
     let kind = if opts.tls.is_some() { "https" } else { "http" };
+    let threads = match &app {
+        App::Script(s) => s.threads,
+        App::Dir(_) => 1,
+    };
     let inner = Arc::new(ServerInner {
         local,
         kind,
         stop: CancellationToken::new(),
         stopped,
+        loops: AtomicUsize::new(threads),
         served: AtomicU64::new(0),
         failed,
     });
-    runtime::runtime().spawn(accept_loop(inner.clone(), listener, Arc::new(app), opts));
+    let app = Arc::new(app);
+    if let App::Dir(_) = &*app {
+        runtime::runtime().spawn(accept_loop(inner.clone(), listener, app, opts));
+        return Ok(HttpServer(inner));
+    }
+    // Each server thread accepts on its own descriptor of the socket, registered with its
+    // own runtime; the kernel wakes the threads and one of them gets the connection.
+    let listener = listener.into_std().map_err(|e| HttpError::io(&format!("listen on {local}"), &e))?;
+    for n in 0..threads {
+        let copy = listener.try_clone().map_err(|e| HttpError::io(&format!("listen on {local}"), &e))?;
+        let (server, app, opts) = (inner.clone(), app.clone(), opts.clone());
+        let spawned = std::thread::Builder::new().name("netscript-http".into()).spawn(move || {
+            let ended = server.clone();
+            let served = fibers::run_with_fibers(async move {
+                match tokio::net::TcpListener::from_std(copy) {
+                    Ok(listener) => accept_loop(server, listener, app, opts).await,
+                    Err(e) => {
+                        eprintln!("http::serve: cannot listen on {}: {e}", server.local);
+                        loop_ended(&server);
+                    }
+                }
+            });
+            if let Err(e) = served {
+                eprintln!("http::serve: server thread: {}", e.message);
+                loop_ended(&ended);
+            }
+        });
+        if let Err(e) = spawned {
+            if n == 0 {
+                return Err(HttpError::io("start a server thread", &e));
+            }
+            // Serve with the threads that did start.
+            for _ in n..threads {
+                loop_ended(&inner);
+            }
+            break;
+        }
+    }
     Ok(HttpServer(inner))
+}
+
+/// One accept loop has ended; the last one marks the server stopped.
+fn loop_ended(inner: &ServerInner) {
+    if inner.loops.fetch_sub(1, Ordering::SeqCst) == 1 {
+        inner.stopped.send_replace(true);
+    }
 }
 
 /// The start of an HTTP/2 prior-knowledge connection.
@@ -449,15 +444,16 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
         });
     }
     drop(listener);
-    inner.stopped.send_replace(true);
+    loop_ended(&inner);
 }
 
 /// Registers `serve` and the `HttpServer` handle.
 pub fn register(m: &mut ModuleBuilder) {
     m.custom_type::<HttpServer>("HttpServer");
     let doc = r#"
-        Serves HTTP on `host:port`; each request runs `handler(req)` (an `HttpRequest`) on a
-        worker thread, concurrently with the others. The handler returns a map
+        Serves HTTP on `host:port`; each request runs `handler(req)` (an `HttpRequest`),
+        concurrently with the others: on one server thread per core, where a handler that
+        waits (network, `sleep`) lets the thread serve other requests meanwhile. The handler returns a map
         `#{ status, headers, body }` (body a string, a blob, or a map/array sent as JSON), a
         string or blob alone (200), any other map or array (200, JSON), or `()` (204). A
         handler that throws answers 500 and is logged; one that runs past `handler_timeout`
@@ -467,7 +463,8 @@ pub fn register(m: &mut ModuleBuilder) {
         Options: `max_body` (bytes, default 10 MiB; larger → 413), `handler_timeout`
         (seconds, default 30), `header_timeout` (seconds a client has to send its headers,
         default 10), `max_header_size` (bytes, default 64 KiB; larger → 431), `workers`
-        (most handler threads, default 128), `backlog`, `cert_file` + `key_file` (PEM: HTTPS).
+        (server threads, default one per core; more helps handlers that block in native
+        code, e.g. a dynamic plugin's), `backlog`, `cert_file` + `key_file` (PEM: HTTPS).
 
         ```rhai
         let server = http::serve("127.0.0.1", 8080, |req| {
@@ -641,14 +638,13 @@ fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> HttpResult<HttpSer
         Some(n) if n >= 0 => n as usize,
         Some(n) => return Err(HttpError::invalid(format!("max_body must be >= 0, not {n}"))),
     };
-    let workers = match opts.int("workers")? {
-        None => 128,
-        Some(n) if (1..=10_000).contains(&n) => n as usize,
-        Some(n) => return Err(HttpError::invalid(format!("workers must be 1-10000, not {n}"))),
+    let threads = match opts.int("workers")? {
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        Some(n) if (1..=1024).contains(&n) => n as usize,
+        Some(n) => return Err(HttpError::invalid(format!("workers must be 1-1024, not {n}"))),
     };
     let handler_timeout = Duration::from_secs_f64(opts.seconds("handler_timeout", 30.0)?);
     let failed = Arc::new(AtomicU64::new(0));
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let pool = WorkerPool::new(handler, (cores * 2).max(4), workers, failed.clone());
-    start(host, port, server_opts, App::Script(ScriptApp { pool, max_body, handler_timeout }), failed)
+    let app = ScriptApp { handler, failed: failed.clone(), max_body, handler_timeout, threads };
+    start(host, port, server_opts, App::Script(app), failed)
 }

@@ -16,12 +16,16 @@
 use crate::error::{CommonError, CommonKind};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use std::cell::Cell;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::sync::oneshot::{self, Receiver};
 
 /// A fiber's stack: room for deep script recursion, as a worker thread has.
 const FIBER_STACK: usize = 8 * 1024 * 1024;
@@ -43,7 +47,7 @@ thread_local! {
     /// The running fiber's yielder; null outside fibers (set again on every resume).
     static CURRENT: Cell<*const Yielder<(), Waiting>> = const { Cell::new(std::ptr::null()) };
     /// Stacks of ended fibers, for reuse on this thread.
-    static STACKS: std::cell::RefCell<Vec<DefaultStack>> = const { std::cell::RefCell::new(Vec::new()) };
+    static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
 }
 
 fn take_stack() -> Result<DefaultStack, CommonError> {
@@ -79,46 +83,101 @@ pub(crate) fn suspend_on<F: Future>(shared: bool, fut: F) -> F::Output {
     out.expect("a fiber is resumed only once its future is ready")
 }
 
-/// Runs `count` fibers on the calling thread, each calling `body` once, their waits
-/// overlapping on this thread's runtime; returns when all have returned. A panic in `body`
-/// ends its fiber only. Errors: `PluginError` when called from a fiber or from inside a
-/// runtime (the caller then runs the work another way), `IoError` when no stack or runtime
-/// can be had.
-pub fn run_interleaved(count: usize, body: Arc<dyn Fn() + Send + Sync>) -> Result<(), CommonError> {
+/// A fiber's driver, boxed for the runner of its thread.
+type Driver = Pin<Box<dyn Future<Output = ()>>>;
+
+thread_local! {
+    /// Where [`spawn`] sends new fibers, on a thread inside [`run_with_fibers`].
+    static RUNNER: RefCell<Option<UnboundedSender<Driver>>> = const { RefCell::new(None) };
+    /// When the running fiber was last resumed (for [`maybe_yield`]).
+    static RESUMED_AT: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Runs `root` on this thread's own runtime and drives the fibers that code on this runtime
+/// starts with [`spawn`]. Returns `root`'s value once `root` and every fiber have ended (a
+/// fiber is never dropped half-way). Errors: `PluginError` from a fiber or from inside a
+/// runtime; `IoError` when the thread's runtime cannot start.
+pub fn run_with_fibers<F: Future>(root: F) -> Result<F::Output, CommonError> {
     if in_fiber() || tokio::runtime::Handle::try_current().is_ok() {
-        return Err(CommonError::new(CommonKind::PluginError, "core", "run_interleaved inside a fiber or runtime"));
-    }
-    let mut fibers = Vec::with_capacity(count);
-    for _ in 0..count {
-        let stack = take_stack()?;
-        let body = body.clone();
-        fibers.push(Fiber::with_stack(stack, move |yielder, ()| {
-            CURRENT.set(yielder);
-            let _ = catch_unwind(AssertUnwindSafe(|| body()));
-        }));
+        return Err(CommonError::new(CommonKind::PluginError, "core", "fibers inside a fiber or a runtime"));
     }
     crate::runtime::with_local_runtime(|rt| {
-        let set = tokio::task::LocalSet::new();
-        rt.block_on(set.run_until(async move {
-            let drivers: Vec<_> = fibers.into_iter().map(|f| tokio::task::spawn_local(drive(f))).collect();
-            for d in drivers {
-                if let Ok(stack) = d.await {
-                    STACKS.with(|s| {
-                        let mut kept = s.borrow_mut();
-                        if kept.len() < KEPT_STACKS {
-                            kept.push(stack);
-                        }
-                    });
+        rt.block_on(async {
+            let (tx, mut rx) = unbounded_channel::<Driver>();
+            let previous = RUNNER.with(|r| r.borrow_mut().replace(tx));
+            let mut running = FuturesUnordered::new();
+            let mut root = std::pin::pin!(root);
+            let mut out = None;
+            loop {
+                tokio::select! {
+                    value = &mut root, if out.is_none() => out = Some(value),
+                    Some(driver) = rx.recv() => running.push(driver),
+                    Some(()) = running.next(), if !running.is_empty() => {}
+                    else => {}
+                }
+                if out.is_some() && running.is_empty() && rx.is_empty() {
+                    break;
                 }
             }
-        }));
+            RUNNER.with(|r| *r.borrow_mut() = previous);
+            out.expect("the loop ends after the root")
+        })
     })
 }
 
+/// Starts `body` on a new fiber of this thread; the receiver gets its value (or its panic).
+/// Call from code running under [`run_with_fibers`] on this thread. Errors: `PluginError`
+/// elsewhere, `IoError` when no stack can be mapped.
+pub fn spawn<R: 'static>(body: impl FnOnce() -> R + 'static) -> Result<Receiver<std::thread::Result<R>>, CommonError> {
+    let runner = RUNNER.with(|r| r.borrow().clone());
+    let Some(runner) = runner else {
+        return Err(CommonError::new(CommonKind::PluginError, "core", "no fiber runner on this thread"));
+    };
+    let (tx, rx) = oneshot::channel();
+    let fiber = Fiber::with_stack(take_stack()?, move |yielder, ()| {
+        CURRENT.set(yielder);
+        let _ = tx.send(catch_unwind(AssertUnwindSafe(body)));
+    });
+    runner
+        .send(Box::pin(drive(fiber)))
+        .map_err(|_| CommonError::new(CommonKind::PluginError, "core", "the fiber runner has ended"))?;
+    Ok(rx)
+}
+
+/// How long a fiber may run before [`maybe_yield`] lets its siblings in.
+const SLICE: Duration = Duration::from_millis(10);
+
+/// Lets the other fibers of this thread run when the running one has had the thread for a
+/// while (a script loop with no network wait would otherwise hold it). Cheap enough to call
+/// every few thousand script operations; does nothing outside fibers.
+pub fn maybe_yield() {
+    if in_fiber() && RESUMED_AT.get().is_some_and(|at| at.elapsed() >= SLICE) {
+        suspend_on(false, tokio::task::yield_now());
+    }
+}
+
+/// Runs `count` fibers on the calling thread, each calling `body` once, their waits
+/// overlapping on this thread's runtime; returns when all have returned. A panic in `body`
+/// ends its fiber only. Errors as [`run_with_fibers`].
+pub fn run_interleaved(count: usize, body: Arc<dyn Fn() + Send + Sync>) -> Result<(), CommonError> {
+    run_with_fibers(async move {
+        let mut ends = Vec::with_capacity(count);
+        for _ in 0..count {
+            let body = body.clone();
+            ends.push(spawn(move || body())?);
+        }
+        for end in ends {
+            let _ = end.await;
+        }
+        Ok(())
+    })?
+}
+
 /// Resumes `fiber` until it returns, waiting (asynchronously) for each future it suspends
-/// on; gives back its stack.
-async fn drive(mut fiber: Fiber) -> DefaultStack {
+/// on; then keeps its stack for the next fiber of this thread.
+async fn drive(mut fiber: Fiber) {
     loop {
+        RESUMED_AT.set(Some(Instant::now()));
         let step = fiber.resume(());
         CURRENT.set(std::ptr::null());
         match step {
@@ -130,16 +189,22 @@ async fn drive(mut fiber: Fiber) -> DefaultStack {
                 })
                 .await
             }
-            CoroutineResult::Return(()) => return fiber.into_stack(),
+            CoroutineResult::Return(()) => break,
         }
     }
+    let stack = fiber.into_stack();
+    STACKS.with(|s| {
+        let mut kept = s.borrow_mut();
+        if kept.len() < KEPT_STACKS {
+            kept.push(stack);
+        }
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::{Duration, Instant};
 
     #[test]
     fn waits_overlap_on_one_thread() {
@@ -188,6 +253,34 @@ mod tests {
         });
         client.join().unwrap();
         assert!(accepted.join().unwrap().unwrap());
+    }
+
+    #[test]
+    fn a_busy_fiber_lets_its_siblings_in() {
+        // Fiber 0 spins until fiber 1 has run; without `maybe_yield` it would spin forever
+        // (here: give up after 3 s and count nothing).
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let good = Arc::new(AtomicUsize::new(0));
+        let which = Arc::new(AtomicUsize::new(0));
+        let (f, g, w) = (flag.clone(), good.clone(), which.clone());
+        run_interleaved(
+            2,
+            Arc::new(move || {
+                if w.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let started = Instant::now();
+                    while !f.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(3) {
+                        maybe_yield();
+                    }
+                    if f.load(Ordering::SeqCst) {
+                        g.fetch_add(1, Ordering::SeqCst);
+                    }
+                } else {
+                    f.store(true, Ordering::SeqCst);
+                }
+            }),
+        )
+        .unwrap();
+        assert_eq!(good.load(Ordering::SeqCst), 1);
     }
 
     #[test]
