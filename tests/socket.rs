@@ -93,6 +93,37 @@ fn netscript_client_talks_to_a_python_socketserver_echo() {
 }
 
 #[test]
+fn socket_waits_in_parallel_closures_overlap() {
+    // 16 reads that each wait 0.5 s for the server, from closures that share a few threads:
+    // they overlap (about 0.5 s in all), they are not served one after another (4 s).
+    let out = eval_line(
+        r#"let server = socket::serve("127.0.0.1", 0, |conn| { sleep(0.5); conn.sendall("late\n"); });
+           let port = server.port;
+           let xs = []; for i in 0..16 { xs.push(i) }
+           let t = now();
+           let lines = parallel(xs, |i| socket::tcp_connect("127.0.0.1", port).read_line(), #{ limit: 16 });
+           print(`${lines.filter(|l| l == "late\n").len()} ${now() - t < 2.0}`);"#,
+    );
+    assert_eq!(out, "16 true");
+}
+
+#[test]
+fn one_connection_shared_by_parallel_closures_neither_hangs_nor_mixes_lines() {
+    // The closures interleave on a few threads; a read waiting for the connection's read
+    // lock must not block the thread the holder runs on. (The connection is handed to each
+    // closure as its item: a captured variable is locked by Rhai for a whole method call.)
+    let (_peer, port) = python_peer("echo_server.py", &["--threading"]);
+    let out = eval_line(&format!(
+        r#"let c = socket::tcp_connect("127.0.0.1", {port});
+           c.settimeout(10);
+           let xs = []; for i in 0..16 {{ xs.push(c) }}
+           let lines = parallel(xs, |conn| {{ conn.sendall("line\n"); conn.read_line() }}, #{{ limit: 16 }});
+           print(lines.filter(|l| l == "line\n").len());"#
+    ));
+    assert_eq!(out, "16");
+}
+
+#[test]
 fn seed_echo_client_and_server_talk_and_serve_python_too() {
     let server = repo_root().join("scripts/echo_server.rhai");
     let client = repo_root().join("scripts/echo_client.rhai");

@@ -66,6 +66,21 @@ pub fn block_on_local<F: Future>(protocol: &str, fut: F) -> Result<F::Output, Co
     })
 }
 
+/// Locks `mutex` from a script thread or a fiber. A lock that is held across a wait (a
+/// connection's read buffer during a read) must be taken this way, never as a
+/// `std::sync::Mutex`: a fiber blocked on a std lock blocks its whole thread, and with it
+/// the fiber that holds the lock — a deadlock. Here a fiber suspends instead. Errors:
+/// `Timeout` when the wait is interrupted.
+pub fn lock<'a, T>(
+    protocol: &str,
+    mutex: &'a tokio::sync::Mutex<T>,
+) -> Result<tokio::sync::MutexGuard<'a, T>, CommonError> {
+    match mutex.try_lock() {
+        Ok(guard) => Ok(guard),
+        Err(_) => block_on(protocol, mutex.lock()),
+    }
+}
+
 fn local_runtime(cell: &std::cell::OnceCell<Option<tokio::runtime::Runtime>>) -> Option<&tokio::runtime::Runtime> {
     cell.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().ok()).as_ref()
 }

@@ -16,13 +16,18 @@ use crate::error::{SocketError, SocketResult};
 use crate::net::{self, Lifetime, Limit, TimeoutCell, DEFAULT_TIMEOUT};
 use netscript_sdk::error::CommonError;
 use netscript_sdk::prelude::*;
+use netscript_sdk::{fibers, runtime};
 use socket2::{SockRef, Socket};
 use std::fmt;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// `socket::SHUT_RD`: stop receiving.
 pub const SHUT_RD: INT = 0;
@@ -84,9 +89,15 @@ impl Endpoint {
     }
 }
 
-/// The OS stream under a connection: a TCP or Unix stream socket in blocking mode.
+/// The OS stream under a connection: a TCP or Unix stream socket in blocking mode. On a
+/// fiber (`parallel`, an HTTP handler) a call must not block the thread its sibling fibers
+/// share: there the socket is read and written with `MSG_DONTWAIT`, and the fiber suspends
+/// until the shared runtime reports it ready.
 #[derive(Debug)]
 pub struct RawStream {
+    /// Readiness from the shared runtime, registered on the first call made on a fiber.
+    /// (Declared before `socket`: it is deregistered before the socket closes.)
+    readiness: OnceLock<Result<AsyncFd<Descriptor>, io::ErrorKind>>,
     socket: Socket,
     /// The `SO_RCVTIMEO` and `SO_SNDTIMEO` last set, in microseconds (0: not set).
     recv_slice: AtomicU64,
@@ -117,7 +128,50 @@ impl RawStream {
     /// Wraps a connected socket, making it blocking.
     pub fn from_socket(socket: Socket) -> io::Result<Self> {
         socket.set_nonblocking(false)?;
-        Ok(Self { socket, recv_slice: AtomicU64::new(0), send_slice: AtomicU64::new(0) })
+        Ok(Self { readiness: OnceLock::new(), socket, recv_slice: AtomicU64::new(0), send_slice: AtomicU64::new(0) })
+    }
+
+    /// The socket's registration with the shared runtime (made on first use, once: a second
+    /// registration of the descriptor would fail, and dropping it would undo the first).
+    fn readiness(&self) -> io::Result<&AsyncFd<Descriptor>> {
+        let registered = self.readiness.get_or_init(|| {
+            let _context = runtime::runtime().enter();
+            let interest = Interest::READABLE | Interest::WRITABLE;
+            // SAFETY: the descriptor is `self.socket`'s, open for as long as `self` lives;
+            // the registration is a field of `self` declared before the socket, so it is
+            // dropped (deregistered) before the socket closes.
+            unsafe { AsyncFd::register_with_interest(Descriptor(self.socket.as_raw_fd()), interest) }
+                .map_err(|e| e.into_parts().1.kind())
+        });
+        registered.as_ref().map_err(|kind| io::Error::from(*kind))
+    }
+
+    /// On a fiber: tries `op` without blocking and, while the socket is not ready, suspends
+    /// the fiber for at most `slice` (then `WouldBlock`, as a blocking call would time out).
+    fn on_fiber<T>(&self, interest: Interest, slice: Duration, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+        let fd = self.readiness()?;
+        let until = tokio::time::Instant::now() + slice;
+        loop {
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+            let waited = runtime::block_on(PROTOCOL, async {
+                tokio::time::timeout_at(until, async {
+                    let mut ready = fd.ready(interest).await?;
+                    ready.clear_ready();
+                    Ok::<_, io::Error>(())
+                })
+                .await
+            });
+            match waited {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => return Err(e),
+                Ok(Err(_elapsed)) => return Err(io::ErrorKind::WouldBlock.into()),
+                // Interrupted (Ctrl-C): the caller looks at the flag.
+                Err(_) => return Err(io::ErrorKind::Interrupted.into()),
+            }
+        }
     }
 
     /// Makes the next blocking call in `direction` give up after `slice`.
@@ -140,11 +194,15 @@ impl RawStream {
     /// Reads at most `max` bytes onto the end of `buf`, without zeroing the room first;
     /// waits at most `slice` (then `WouldBlock`).
     fn read_into(&self, buf: &mut Vec<u8>, max: usize, slice: Duration) -> io::Result<usize> {
-        self.set_slice(Direction::Recv, slice)?;
         buf.reserve(max);
         let len = buf.len();
         let spare = &mut buf.spare_capacity_mut()[..max];
-        let n = self.socket.recv(spare)?;
+        let n = if fibers::in_fiber() {
+            self.on_fiber(Interest::READABLE, slice, || self.socket.recv_with_flags(spare, libc::MSG_DONTWAIT))?
+        } else {
+            self.set_slice(Direction::Recv, slice)?;
+            self.socket.recv(spare)?
+        };
         // SAFETY: `recv` initialised the first `n` bytes of the spare capacity.
         unsafe { buf.set_len(len + n) };
         Ok(n)
@@ -153,6 +211,10 @@ impl RawStream {
     /// Writes what the socket takes within `slice` (`MSG_NOSIGNAL`: a closed peer is an
     /// error, not a signal).
     fn write(&self, data: &[u8], slice: Duration) -> io::Result<usize> {
+        if fibers::in_fiber() {
+            let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+            return self.on_fiber(Interest::WRITABLE, slice, || self.socket.send_with_flags(data, flags));
+        }
         self.set_slice(Direction::Send, slice)?;
         self.socket.send(data)
     }
@@ -160,6 +222,16 @@ impl RawStream {
     /// The socket, for options and shutdown.
     pub fn sock(&self) -> SockRef<'_> {
         SockRef::from(&self.socket)
+    }
+}
+
+/// A socket's descriptor, borrowed for its readiness registration.
+#[derive(Debug)]
+struct Descriptor(RawFd);
+
+impl AsRawFd for Descriptor {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
     }
 }
 
@@ -248,8 +320,9 @@ fn trimmed(mut buf: Vec<u8>) -> Vec<u8> {
     buf
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+/// Takes a lock that is held across waits (a read, a write) the fiber-safe way.
+fn lock<T>(m: &Mutex<T>) -> SocketResult<MutexGuard<'_, T>> {
+    Ok(netscript_sdk::runtime::lock(PROTOCOL, m)?)
 }
 
 /// When a call that started now must give up, from the socket's timeout.
@@ -346,7 +419,7 @@ impl StreamCore {
             return Ok(0);
         }
         let deadline = self.deadline();
-        let _guard = lock(&self.write);
+        let _guard = lock(&self.write)?;
         loop {
             let slice = self.next_slice("send", &deadline)?;
             match raw.write(data, slice) {
@@ -361,7 +434,7 @@ impl StreamCore {
     pub fn sendall(&self, data: &[u8]) -> SocketResult<()> {
         let raw = self.check_send("sendall")?;
         let deadline = self.deadline();
-        let _guard = lock(&self.write);
+        let _guard = lock(&self.write)?;
         let mut sent = 0;
         while sent < data.len() {
             let slice = self.next_slice("sendall", &deadline)?;
@@ -409,7 +482,7 @@ impl StreamCore {
     pub fn recv(&self, n: usize) -> SocketResult<Vec<u8>> {
         let raw = self.raw("recv")?;
         let deadline = self.deadline();
-        let mut buffer = lock(&self.read);
+        let mut buffer = lock(&self.read)?;
         self.recv_locked(&raw, &mut buffer, n, "recv", &deadline)
     }
 
@@ -417,7 +490,7 @@ impl StreamCore {
     pub fn recv_text(&self, n: usize) -> SocketResult<String> {
         let raw = self.raw("recv_text")?;
         let deadline = self.deadline();
-        let mut buffer = lock(&self.read);
+        let mut buffer = lock(&self.read)?;
         let mut bytes = self.recv_locked(&raw, &mut buffer, n, "recv_text", &deadline)?;
         loop {
             match std::str::from_utf8(&bytes) {
@@ -445,7 +518,7 @@ impl StreamCore {
     pub fn read_line(&self, limit: usize) -> SocketResult<String> {
         let raw = self.raw("read_line")?;
         let deadline = self.deadline();
-        let mut buffer = lock(&self.read);
+        let mut buffer = lock(&self.read)?;
         let mut scanned = 0;
         loop {
             let pending = buffer.pending();
