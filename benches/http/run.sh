@@ -127,7 +127,7 @@ import requests
 for i in range(1000):
     assert requests.get("http://127.0.0.1:$ng_port/small.txt?i=%d" % i).status_code == 200
 EOF
-hyperfine --runs 3 --warmup 1 -N --export-json "$work/gets.json" \
+hyperfine --runs 10 --warmup 2 -N --export-json "$work/gets.json" \
     "$NETSCRIPT $work/gets.rhai" "python3 $work/gets.py" "curl -s -Z --parallel-max 32 -K $work/curl.cfg" >/dev/null 2>&1
 ns_gets="$(median_ms "$work/gets.json" 0)"; py_gets="$(median_ms "$work/gets.json" 1)"; curl_gets="$(median_ms "$work/gets.json" 2)"
 echo "netscript parallel: $ns_gets ms | python requests loop: $py_gets ms | curl -Z: $curl_gets ms"
