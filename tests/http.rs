@@ -297,12 +297,17 @@ const API: &str = r#"
 
 #[test]
 fn one_server_thread_serves_others_while_a_handler_waits_or_spins() {
-    // One server thread: a handler that calls back into its own server, and one that never
-    // ends, must not stop it from answering.
+    // One server thread: a handler that calls back into its own server (directly, through a
+    // task it joins, through a nested `parallel`), and one that never ends, must not stop it
+    // from answering.
     let r = eval(
         r#"let server = http::serve("127.0.0.1", 0, |req| {
                switch req.path {
                    "/outer" => "outer+" + http::get(`http://127.0.0.1:${req.header("x-port")}/inner`).text,
+                   "/joined" => {
+                       let inner = `http://127.0.0.1:${req.header("x-port")}/inner`;
+                       task(|| http::get(inner).text).join() + "+" + parallel([1, 2], |i| http::get(inner).text).len()
+                   },
                    "/spin" => { loop { } },
                    "/nap" => { sleep(0.5); "nap" },
                    _ => "inner"
@@ -310,6 +315,8 @@ fn one_server_thread_serves_others_while_a_handler_waits_or_spins() {
            }, #{ workers: 1, handler_timeout: 1.0 });
            let port = server.port;
            print(http::get(server.url + "outer", #{ headers: #{ "x-port": port } }).text);
+           let t = now();
+           print(http::get(server.url + "joined", #{ headers: #{ "x-port": port } }).text + ` ${now() - t < 0.9}`);
            let spin = task(|| http::get(`http://127.0.0.1:${port}/spin`).status_code);
            sleep(0.2);
            let t = now();
@@ -320,7 +327,8 @@ fn one_server_thread_serves_others_while_a_handler_waits_or_spins() {
            print(server.running);"#,
     )
     .ok();
-    assert_eq!(r.stdout, "outer+inner\n[\"nap\", \"nap\", \"nap\", \"nap\"] true\n503\nfalse\n");
+    let expected = "outer+inner\ninner+2 true\n[\"nap\", \"nap\", \"nap\", \"nap\"] true\n503\nfalse\n";
+    assert_eq!(r.stdout, expected);
 }
 
 #[test]

@@ -11,8 +11,8 @@ use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::channel;
 use std::sync::{Arc, Condvar, Mutex};
+use tokio::sync::mpsc::unbounded_channel;
 
 /// `parallel`'s default number of closures running at once.
 const DEFAULT_LIMIT: usize = 32;
@@ -27,7 +27,10 @@ pub struct TaskHandle {
 
 struct TaskState {
     slot: Mutex<Slot>,
+    /// Wakes joiners on plain threads.
     finished: Condvar,
+    /// Wakes joiners on fibers (which must suspend, not block their thread).
+    finished_async: tokio::sync::Notify,
 }
 
 enum Slot {
@@ -40,18 +43,37 @@ enum Slot {
 
 impl TaskHandle {
     fn start(f: FnPtr) -> ScriptResult<TaskHandle> {
-        let state = Arc::new(TaskState { slot: Mutex::new(Slot::Running), finished: Condvar::new() });
+        let state = Arc::new(TaskState {
+            slot: Mutex::new(Slot::Running),
+            finished: Condvar::new(),
+            finished_async: tokio::sync::Notify::new(),
+        });
         let done = state.clone();
         pool::run(Box::new(move || {
             let outcome = call_caught(&f, Vec::new());
             *done.slot.lock().unwrap_or_else(|e| e.into_inner()) = Slot::Ended(outcome);
             done.finished.notify_all();
+            done.finished_async.notify_waiters();
         }))
         .map_err(|e| error(CommonKind::IoError, format!("cannot start a worker thread: {e}")))?;
         Ok(TaskHandle { state })
     }
 
     fn join(&self) -> Outcome {
+        if fibers::in_fiber() {
+            // Suspend rather than block: the task may need this thread (a request to the
+            // server whose handler is joining).
+            netscript_sdk::runtime::block_on("core", async {
+                loop {
+                    let ended = self.state.finished_async.notified();
+                    if !self.is_running() {
+                        break;
+                    }
+                    ended.await;
+                }
+            })
+            .map_err(script_error)?;
+        }
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
         while matches!(*slot, Slot::Running) {
             slot = self.state.finished.wait(slot).unwrap_or_else(|e| e.into_inner());
@@ -74,7 +96,11 @@ impl TaskHandle {
     }
 
     fn is_finished(&self) -> bool {
-        !matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Slot::Running)
+        !self.is_running()
+    }
+
+    fn is_running(&self) -> bool {
+        matches!(*self.state.slot.lock().unwrap_or_else(|e| e.into_inner()), Slot::Running)
     }
 }
 
@@ -192,7 +218,7 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
     // From inside a fiber (a nested `parallel`), plain threads.
     let nested = fibers::in_fiber();
     let threads = if nested { concurrency } else { concurrency.min(cores()) };
-    let (done, finished) = channel::<()>();
+    let (done, mut finished) = unbounded_channel::<()>();
     let mut started = 0;
     for t in 0..threads {
         // Spread the fibers evenly: 32 over 2 threads is 16 each.
@@ -217,10 +243,21 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
         }
     }
     drop(done);
-    for _ in 0..started {
-        if finished.recv().is_err() {
-            return Err(error(CommonKind::PluginError, "a parallel worker was lost"));
-        }
+    // On a fiber (a nested `parallel`) wait by suspending: the workers may need this thread.
+    let all_ended = if fibers::in_fiber() {
+        netscript_sdk::runtime::block_on("core", async move {
+            let mut ended = 0;
+            while ended < started && finished.recv().await.is_some() {
+                ended += 1;
+            }
+            ended == started
+        })
+        .map_err(script_error)?
+    } else {
+        (0..started).all(|_| finished.blocking_recv().is_some())
+    };
+    if !all_ended {
+        return Err(error(CommonKind::PluginError, "a parallel worker was lost"));
     }
     let mut out = Array::with_capacity(count);
     for slot in work.results.iter() {

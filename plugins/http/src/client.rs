@@ -68,11 +68,17 @@ impl Guard {
         let ips = match fresh {
             Some(ips) => ips,
             None => {
-                let ips: Vec<IpAddr> = (name, port)
-                    .to_socket_addrs()
-                    .map_err(|e| HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {name}: {e}")))?
-                    .map(|a| a.ip())
-                    .collect();
+                let not_found = |e: std::io::Error| {
+                    HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {name}: {e}"))
+                };
+                let ips: Vec<IpAddr> = if netscript_sdk::fibers::in_fiber() {
+                    // The system resolver blocks: on a fiber, wait for it on the runtime's
+                    // blocking pool so the sibling fibers run meanwhile.
+                    let lookup = tokio::net::lookup_host((name.to_string(), port));
+                    block_on(PROTOCOL, lookup)?.map_err(not_found)?.map(|a| a.ip()).collect()
+                } else {
+                    (name, port).to_socket_addrs().map_err(not_found)?.map(|a| a.ip()).collect()
+                };
                 if ips.is_empty() {
                     return Err(HttpError::common(CommonKind::HostNotFound, format!("{name} has no address")));
                 }
