@@ -1,12 +1,14 @@
 //! The requests-style client: `http::get/post/put/patch/delete/head/options/request`.
 //!
-//! Requests run on reqwest (rustls) on the shared runtime; the script thread waits for the
-//! whole body. Every URL a request touches — the first and each redirect target — passes
+//! Requests run on reqwest (rustls) on the calling thread's own runtime (`block_on_local`;
+//! on a fiber, the fiber suspends): the script thread writes the request and reads the whole
+//! body itself. Every URL a request touches — the first and each redirect target — passes
 //! the permission checker before any connection: [`Guard`] resolves the name, asks
 //! `host().check_net` with the addresses, and pins them; the client's DNS resolver only
 //! hands out pinned addresses, so a connection can never reach an unchecked address.
-//! Clients are cached per TLS/redirect configuration so one-off calls share pooled
-//! keep-alive connections (as a `Session` does, minus cookies).
+//! Clients are cached per TLS/redirect configuration (and, under it, per thread: see
+//! [`Client`]) so one-off calls share pooled keep-alive connections (as a `Session` does,
+//! minus cookies).
 
 use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::response::{to_json, HttpResponse, ResponseData};

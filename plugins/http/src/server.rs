@@ -300,9 +300,12 @@ pub fn start(host: &str, port: INT, opts: ServerOptions, app: App, failed: Arc<A
     }
     // Each server thread accepts on its own descriptor of the socket, registered with its
     // own runtime; the kernel wakes the threads and one of them gets the connection.
-    let listener = listener.into_std().map_err(|e| HttpError::io(&format!("listen on {local}"), &e))?;
-    for n in 0..threads {
-        let copy = listener.try_clone().map_err(|e| HttpError::io(&format!("listen on {local}"), &e))?;
+    let listen_error = |e: std::io::Error| HttpError::io(&format!("listen on {local}"), &e);
+    let listener = listener.into_std().map_err(listen_error)?;
+    // All descriptors first: a failure here leaves nothing running.
+    let copies = (0..threads).map(|_| listener.try_clone()).collect::<Result<Vec<_>, _>>().map_err(listen_error)?;
+    drop(listener);
+    for (n, copy) in copies.into_iter().enumerate() {
         let (server, app, opts) = (inner.clone(), app.clone(), opts.clone());
         let spawned = std::thread::Builder::new().name("netscript-http".into()).spawn(move || {
             let ended = server.clone();

@@ -1,13 +1,16 @@
-//! Script calls interleaved on one thread: [`run_interleaved`] runs a body as several
-//! stackful coroutines ("fibers", corosensei) on the calling thread. Script code runs on a
-//! fiber's own stack as it would on a thread; when it waits in [`crate::runtime::block_on`]
-//! or [`crate::runtime::block_on_local`], the fiber suspends and hands the future it waits
-//! for to the thread's runtime, which runs the other fibers meanwhile and resumes it when
-//! the future is ready.
+//! Script calls interleaved on one thread, as stackful coroutines ("fibers", corosensei).
+//! Script code runs on a fiber's own stack as it would on a thread; when it waits in
+//! [`crate::runtime::block_on`] or [`crate::runtime::block_on_local`], the fiber suspends and
+//! hands the future it waits for to the thread's runtime, which runs the other fibers
+//! meanwhile and resumes it when the future is ready. A fiber that computes for long is
+//! paused by [`maybe_yield`] (the host calls it from the engine's progress hook).
 //!
-//! This is how `parallel` keeps 32 requests in flight with one thread per core instead of 32
-//! threads: the waits overlap on one event loop (as curl's `-Z` does), and a response does
-//! not cost a thread wake-up.
+//! - [`run_interleaved`]: `parallel`'s share of closures on one worker thread. This is how
+//!   `parallel` keeps 32 requests in flight with one thread per core instead of 32 threads:
+//!   the waits overlap on one event loop (as curl's `-Z` does), and a response does not cost
+//!   a thread wake-up.
+//! - [`run_with_fibers`] + [`spawn`]: an event loop (an HTTP server thread) that starts a
+//!   fiber per request and awaits its value.
 //!
 //! A wait that does not go through the SDK's `block_on` (a blocking system call, a dynamic
 //! plugin with its own copy of this crate) blocks the thread, and so its sibling fibers,
