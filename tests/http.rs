@@ -56,6 +56,7 @@ fn nginx() -> Nginx {
     location = /whoami {{ return 200 "sid=$cookie_sid"; }}
     location = /slow {{ echo_sleep 3; echo "late"; }}
     location = /missing {{ return 404 "nope"; }}
+    location = /brief {{ keepalive_timeout 300ms; return 200 "brief"; }}
   }}
   server {{
     listen 127.0.0.1:{tls_port} ssl http2;
@@ -163,6 +164,30 @@ fn the_client_talks_to_nginx() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".netscript-download"))
         .collect();
     assert!(leftovers.is_empty());
+}
+
+#[test]
+fn a_keep_alive_connection_the_server_closed_is_not_reused() {
+    if !need("nginx") {
+        return;
+    }
+    // nginx drops idle connections to /brief after 0.3 s. A thread's pooled connections only
+    // notice that when the thread waits again: the next request must still get through, on
+    // the main thread, in `parallel` workers and in a session.
+    let ng = nginx();
+    let url = format!("{}/brief", ng.url());
+    let script = format!(
+        r#"
+        let out = [];
+        for i in 0..3 {{ out.push(http::get("{url}").text); sleep(0.6); }}
+        for i in 0..2 {{ out += parallel([1, 2, 3, 4], |x| http::get("{url}").status_code); sleep(0.6); }}
+        let s = http::session();
+        for i in 0..2 {{ out.push(s.head("{url}").status_code); sleep(0.6); }}
+        print(out);
+        "#
+    );
+    let out = eval(&script).ok().stdout;
+    assert_eq!(out, "[\"brief\", \"brief\", \"brief\", 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]\n");
 }
 
 #[test]

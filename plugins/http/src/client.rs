@@ -394,12 +394,20 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
     let url = parse_url(url)?;
     client.guard().check(&url)?;
     let inner = client.here()?;
+    let idempotent = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE);
     let request =
         build_request(&inner, method, url, &ro).build().map_err(|e| HttpError::from_reqwest(e, ro.timeout))?;
+    // A second copy for one retry on a connection the server had just closed (browsers do
+    // the same for idempotent requests); never for POST/PATCH, which may have been acted on.
+    let spare = if idempotent { request.try_clone() } else { None };
     let timeout = ro.timeout;
     let started = Instant::now();
     let outcome = block_on_local(PROTOCOL, async move {
-        let resp = inner.execute(request).await?;
+        settle_pooled_connections().await;
+        let resp = match (inner.execute(request).await, spare) {
+            (Err(e), Some(spare)) if closed_before_answer(&e) => inner.execute(spare).await?,
+            (sent, _) => sent?,
+        };
         let status = resp.status().as_u16();
         let version = format!("{:?}", resp.version());
         let final_url = resp.url().to_string();
@@ -411,6 +419,7 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
         let body = resp.bytes().await?;
         Ok::<_, reqwest::Error>((status, version, final_url, headers, body))
     })?;
+    waited_now();
     let (status, version, final_url, headers, body) = outcome.map_err(|e| HttpError::from_reqwest(e, timeout))?;
     Ok(HttpResponse(Arc::new(ResponseData {
         status,
@@ -420,6 +429,48 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
         body,
         elapsed: started.elapsed().as_secs_f64(),
     })))
+}
+
+thread_local! {
+    /// When this thread last finished waiting for a request.
+    static LAST_WAIT: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Below this much script time since the last request, pooled connections are used as they
+/// are (a close that raced the request is what the idempotent retry is for).
+const SETTLE_AFTER: Duration = Duration::from_millis(1);
+
+/// Lets this thread's runtime take in what happened while the thread ran script code, before
+/// a pooled connection is picked: its connections' tasks only run while the thread waits
+/// here, so a keep-alive connection the server closed meanwhile would otherwise still look
+/// open, and the request sent on it would fail ("connection closed before message
+/// completed"). The first yield lets the runtime poll its I/O driver (tokio defers a yield's
+/// wake-up until then), the second runs the connection tasks that woke, which drop the
+/// closed connections from the pool. Skipped in a tight loop of requests.
+pub async fn settle_pooled_connections() {
+    if LAST_WAIT.get().is_some_and(|at| at.elapsed() < SETTLE_AFTER) {
+        return;
+    }
+    tokio::task::yield_now().await;
+    tokio::task::yield_now().await;
+}
+
+/// Notes the end of a wait for a request (see [`settle_pooled_connections`]).
+pub fn waited_now() {
+    LAST_WAIT.set(Some(Instant::now()));
+}
+
+/// Whether `err` is a connection that closed before any answer came (a keep-alive
+/// connection the server dropped just as the request went out).
+fn closed_before_answer(err: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            return h.is_incomplete_message() || h.is_canceled();
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// One client call: `method url opts` with the cached client for its options.

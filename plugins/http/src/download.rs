@@ -39,6 +39,7 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
     let file = tmp.as_file_mut();
     let secs = idle.as_secs_f64();
     let written = block_on_local(PROTOCOL, async move {
+        client::settle_pooled_connections().await;
         let timed = |what: String| HttpError::from(netscript_sdk::CommonError::timeout(PROTOCOL, &what, secs));
         let mut resp = tokio::time::timeout(idle, inner.execute(request))
             .await
