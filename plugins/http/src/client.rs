@@ -456,7 +456,7 @@ pub async fn settle_pooled_connections() {
 }
 
 /// Notes the end of a wait for a request (see [`settle_pooled_connections`]).
-pub fn waited_now() {
+fn waited_now() {
     LAST_WAIT.set(Some(Instant::now()));
 }
 
