@@ -104,6 +104,15 @@ fn parallel_keeps_input_order_respects_the_limit_and_rethrows() {
     let r = eval(r#"parallel([1, 2, 3], |x| if x == 2 { throw #{ kind: "IoError", message: "two" } } else { x })"#);
     assert_eq!(r.status, 1);
     assert!(r.stderr.starts_with("IoError: two"), "{}", r.stderr);
+    // Ranges are items too; one too large to hold is refused, not allocated.
+    let r = eval("print(parallel(0..4, |i| i * i)); print(parallel(1..=3, |i| i, #{ limit: 2 }));").ok();
+    assert_eq!(r.stdout, "[0, 1, 4, 9]\n[1, 2, 3]\n");
+    let r = eval("parallel(0..100000000000, |i| i)");
+    assert!(
+        r.stderr.starts_with("InvalidArgument: parallel: a range of 100000000000 numbers is too large"),
+        "{}",
+        r.stderr
+    );
     let r = eval("parallel([1], |x| x, #{ limt: 2 })");
     assert!(r.stderr.starts_with("InvalidArgument: parallel: unknown option 'limt' (known: limit)"), "{}", r.stderr);
 }

@@ -190,15 +190,82 @@ pub fn register(m: &mut ModuleBuilder) {
         let pages = parallel(["a", "b", "c"], |x| x + "!", #{ limit: 2 });
         ```
         Errors: `InvalidArgument` for an unknown option or a limit below 1; the first item's error."#,
-        |items: Array, f: FnPtr, options: Map| -> ScriptResult<Array> {
-            let opts = Options::parse("core", "parallel", options, &["limit"]).map_err(script_error)?;
-            let limit = opts.int("limit").map_err(script_error)?.unwrap_or(DEFAULT_LIMIT as INT);
-            if limit < 1 {
-                return Err(invalid(format!("parallel: limit must be at least 1, not {limit}")));
-            }
-            parallel(items, f, limit as usize)
+        |items: Array, f: FnPtr, options: Map| -> ScriptResult<Array> { parallel(items, f, limit_of(options)?) },
+    );
+    m.func(
+        "parallel",
+        &["range", "closure"],
+        r#"
+        Like `parallel(items, closure)` over the integers of a range (Python's
+        `pool.map(f, range(n))`).
+        ```rhai
+        let squares = parallel(0..4, |i| i * i);   // [0, 1, 4, 9]
+        ```
+        Errors: `InvalidArgument` for a range of more than 10 million numbers; the first item's error."#,
+        |range: std::ops::Range<INT>, f: FnPtr| parallel(range_items(range)?, f, DEFAULT_LIMIT),
+    );
+    m.func(
+        "parallel",
+        &["range", "closure", "options"],
+        r#"
+        Like `parallel(range, closure)`, with `#{ limit: N }` closures running at once.
+        ```rhai
+        let pages = parallel(1..=3, |n| `page ${n}`, #{ limit: 2 });
+        ```
+        Errors: `InvalidArgument` for an unknown option, a limit below 1 or a range of more than
+        10 million numbers; the first item's error."#,
+        |range: std::ops::RangeInclusive<INT>, f: FnPtr, options: Map| -> ScriptResult<Array> {
+            parallel(range_items(range)?, f, limit_of(options)?)
         },
     );
+    m.func(
+        "parallel",
+        &["range", "closure"],
+        r#"
+        Like `parallel(items, closure)` over the integers of an inclusive range.
+        ```rhai
+        let squares = parallel(1..=3, |i| i * i);   // [1, 4, 9]
+        ```
+        Errors: `InvalidArgument` for a range of more than 10 million numbers; the first item's error."#,
+        |range: std::ops::RangeInclusive<INT>, f: FnPtr| parallel(range_items(range)?, f, DEFAULT_LIMIT),
+    );
+    m.func(
+        "parallel",
+        &["range", "closure", "options"],
+        r#"
+        Like `parallel(range, closure)`, with `#{ limit: N }` closures running at once.
+        ```rhai
+        let codes = parallel(0..8, |i| i % 3, #{ limit: 4 });
+        ```
+        Errors: `InvalidArgument` for an unknown option, a limit below 1 or a range of more than
+        10 million numbers; the first item's error."#,
+        |range: std::ops::Range<INT>, f: FnPtr, options: Map| -> ScriptResult<Array> {
+            parallel(range_items(range)?, f, limit_of(options)?)
+        },
+    );
+}
+
+/// `parallel`'s `#{ limit }` option.
+fn limit_of(options: Map) -> ScriptResult<usize> {
+    let opts = Options::parse("core", "parallel", options, &["limit"]).map_err(script_error)?;
+    let limit = opts.int("limit").map_err(script_error)?.unwrap_or(DEFAULT_LIMIT as INT);
+    if limit < 1 {
+        return Err(invalid(format!("parallel: limit must be at least 1, not {limit}")));
+    }
+    Ok(limit as usize)
+}
+
+/// Most numbers a range given to `parallel` may hold (each becomes an array item).
+const MAX_RANGE_ITEMS: usize = 10_000_000;
+
+/// The integers of a range as items, refusing one too large to hold.
+fn range_items(range: impl Iterator<Item = INT>) -> ScriptResult<Array> {
+    // i64 ranges give an exact lower bound (saturated at usize::MAX).
+    let (low, _) = range.size_hint();
+    if low > MAX_RANGE_ITEMS {
+        return Err(invalid(format!("parallel: a range of {low} numbers is too large (at most {MAX_RANGE_ITEMS})")));
+    }
+    Ok(range.map(Dynamic::from_int).collect())
 }
 
 fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
