@@ -73,14 +73,10 @@ impl Guard {
                 let not_found = |e: std::io::Error| {
                     HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {name}: {e}"))
                 };
-                let ips: Vec<IpAddr> = if netscript_sdk::fibers::in_fiber() {
-                    // The system resolver blocks: on a fiber, wait for it on the runtime's
-                    // blocking pool so the sibling fibers run meanwhile.
-                    let lookup = tokio::net::lookup_host((name.to_string(), port));
-                    block_on(PROTOCOL, lookup)?.map_err(not_found)?.map(|a| a.ip()).collect()
-                } else {
-                    (name, port).to_socket_addrs().map_err(not_found)?.map(|a| a.ip()).collect()
-                };
+                // The system resolver blocks: on a fiber it runs on the blocking pool.
+                let host = (name.to_string(), port);
+                let found = netscript_sdk::runtime::run_blocking(PROTOCOL, move || host.to_socket_addrs())?;
+                let ips: Vec<IpAddr> = found.map_err(not_found)?.map(|a| a.ip()).collect();
                 if ips.is_empty() {
                     return Err(HttpError::common(CommonKind::HostNotFound, format!("{name} has no address")));
                 }

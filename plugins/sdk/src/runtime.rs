@@ -81,6 +81,21 @@ pub fn lock<'a, T>(
     }
 }
 
+/// Runs `f`, a call that blocks (the system resolver, a large file), without holding up
+/// other work: on a fiber it runs on the runtime's blocking pool while the fiber suspends;
+/// on a plain script thread it simply runs. Errors: `Timeout` when a fiber's wait is
+/// interrupted, `PluginError` when `f` panicked on the pool.
+pub fn run_blocking<R: Send + 'static>(
+    protocol: &str,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, CommonError> {
+    if !crate::fibers::in_fiber() {
+        return Ok(f());
+    }
+    block_on(protocol, tokio::task::spawn_blocking(f))?
+        .map_err(|e| CommonError::new(CommonKind::PluginError, protocol, format!("blocking call failed: {e}")))
+}
+
 fn local_runtime(cell: &std::cell::OnceCell<Option<tokio::runtime::Runtime>>) -> Option<&tokio::runtime::Runtime> {
     cell.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().ok()).as_ref()
 }
