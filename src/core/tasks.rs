@@ -192,57 +192,39 @@ pub fn register(m: &mut ModuleBuilder) {
         Errors: `InvalidArgument` for an unknown option or a limit below 1; the first item's error."#,
         |items: Array, f: FnPtr, options: Map| -> ScriptResult<Array> { parallel(items, f, limit_of(options)?) },
     );
-    m.func(
-        "parallel",
-        &["range", "closure"],
+    register_range::<std::ops::Range<INT>>(m, "a range", "0..4", "[0, 1, 4, 9]");
+    register_range::<std::ops::RangeInclusive<INT>>(m, "an inclusive range", "1..=3", "[1, 4, 9]");
+}
+
+/// Registers `parallel(range, closure[, options])` for one kind of integer range.
+fn register_range<R>(m: &mut ModuleBuilder, what: &str, example: &str, squares: &str)
+where
+    R: Iterator<Item = INT> + Clone + Send + Sync + 'static,
+{
+    let doc = format!(
         r#"
-        Like `parallel(items, closure)` over the integers of a range (Python's
+        Like `parallel(items, closure)` over the integers of {what} (Python's
         `pool.map(f, range(n))`).
         ```rhai
-        let squares = parallel(0..4, |i| i * i);   // [0, 1, 4, 9]
+        let squares = parallel({example}, |i| i * i);   // {squares}
         ```
-        Errors: `InvalidArgument` for a range of more than 10 million numbers; the first item's error."#,
-        |range: std::ops::Range<INT>, f: FnPtr| parallel(range_items(range)?, f, DEFAULT_LIMIT),
+        Errors: `InvalidArgument` for a range of more than 10 million numbers; the first item's error."#
     );
-    m.func(
-        "parallel",
-        &["range", "closure", "options"],
+    m.func("parallel", &["range", "closure"], &doc, |range: R, f: FnPtr| {
+        parallel(range_items(range)?, f, DEFAULT_LIMIT)
+    });
+    let doc = format!(
         r#"
-        Like `parallel(range, closure)`, with `#{ limit: N }` closures running at once.
+        Like `parallel(range, closure)` over {what}, with `#{{ limit: N }}` closures running at once.
         ```rhai
-        let pages = parallel(1..=3, |n| `page ${n}`, #{ limit: 2 });
+        let pages = parallel({example}, |n| `page ${{n}}`, #{{ limit: 2 }});
         ```
         Errors: `InvalidArgument` for an unknown option, a limit below 1 or a range of more than
-        10 million numbers; the first item's error."#,
-        |range: std::ops::RangeInclusive<INT>, f: FnPtr, options: Map| -> ScriptResult<Array> {
-            parallel(range_items(range)?, f, limit_of(options)?)
-        },
+        10 million numbers; the first item's error."#
     );
-    m.func(
-        "parallel",
-        &["range", "closure"],
-        r#"
-        Like `parallel(items, closure)` over the integers of an inclusive range.
-        ```rhai
-        let squares = parallel(1..=3, |i| i * i);   // [1, 4, 9]
-        ```
-        Errors: `InvalidArgument` for a range of more than 10 million numbers; the first item's error."#,
-        |range: std::ops::RangeInclusive<INT>, f: FnPtr| parallel(range_items(range)?, f, DEFAULT_LIMIT),
-    );
-    m.func(
-        "parallel",
-        &["range", "closure", "options"],
-        r#"
-        Like `parallel(range, closure)`, with `#{ limit: N }` closures running at once.
-        ```rhai
-        let codes = parallel(0..8, |i| i % 3, #{ limit: 4 });
-        ```
-        Errors: `InvalidArgument` for an unknown option, a limit below 1 or a range of more than
-        10 million numbers; the first item's error."#,
-        |range: std::ops::Range<INT>, f: FnPtr, options: Map| -> ScriptResult<Array> {
-            parallel(range_items(range)?, f, limit_of(options)?)
-        },
-    );
+    m.func("parallel", &["range", "closure", "options"], &doc, |range: R, f: FnPtr, options: Map| {
+        parallel(range_items(range)?, f, limit_of(options)?)
+    });
 }
 
 /// `parallel`'s `#{ limit }` option.

@@ -143,11 +143,10 @@ impl Client {
             Some(ca) => tls::ca_roots(ca)?,
             None => Vec::new(),
         };
-        let shared = ClientShared { key: key.clone(), jar, guard: Arc::new(Guard::default()), extra_roots };
-        // Built once here so a bad configuration fails at once, and kept for this thread.
-        let first = shared.build()?;
-        let client = Client(Arc::new(shared));
-        THREAD_CLIENTS.with(|c| c.borrow_mut().push((Arc::downgrade(&client.0), first)));
+        let client =
+            Client(Arc::new(ClientShared { key: key.clone(), jar, guard: Arc::new(Guard::default()), extra_roots }));
+        // Built once here so a bad configuration fails at once (and kept for this thread).
+        client.here()?;
         Ok(client)
     }
 
