@@ -10,7 +10,7 @@
 //! and never closed: values a plugin made may outlive any point where unloading is safe.
 
 use netscript_sdk::declaration::{
-    self, text_of, PluginDeclaration, RegisterContext, RegisterOutput, API_VERSION, BUILD_PROFILE, MAGIC, RHAI_VERSION,
+    self, text_of, PluginDeclaration, RegisterContext, RegisterOutput, API_VERSION, BUILD_PROFILE, MAGIC, RHAI_VERSION, SDK_IDENTITY,
     RUSTC_VERSION, SYMBOL_PREFIX,
 };
 use netscript_sdk::{Host, PluginInfo};
@@ -161,7 +161,8 @@ pub fn load_library(
     Ok(LoadedPlugin::new(info, PluginSource::Library(path.into())))
 }
 
-/// Checks magic → API version → rustc → Rhai → profile → ABI fingerprint, in that order.
+/// Checks magic → API version → rustc → Rhai → profile → SDK identity → ABI fingerprint, in
+/// that order.
 fn check_declaration(path: &Path, symbol: &str, decl: &PluginDeclaration) -> Result<(), PluginLoadError> {
     if decl.magic != MAGIC {
         return Err(PluginLoadError::BadMagic { path: path.into(), symbol: symbol.into() });
@@ -182,6 +183,14 @@ fn check_declaration(path: &Path, symbol: &str, decl: &PluginDeclaration) -> Res
     let profile = text_of(&decl.build_profile);
     if profile != BUILD_PROFILE {
         return Err(mismatch("build profile", profile, BUILD_PROFILE.into()));
+    }
+    let sdk = text_of(&decl.sdk_identity);
+    if sdk != SDK_IDENTITY {
+        return Err(mismatch(
+            "netscript SDK (other SDK sources: build it against this netscript's plugins/sdk)",
+            sdk,
+            SDK_IDENTITY.into(),
+        ));
     }
     let theirs = (decl.abi_fingerprint)();
     let ours = declaration::abi_fingerprint();
@@ -217,6 +226,7 @@ mod tests {
             rustc_version: text64(RUSTC_VERSION),
             rhai_version: text64(RHAI_VERSION),
             build_profile: text64(BUILD_PROFILE),
+            sdk_identity: text64(SDK_IDENTITY),
             name: text64("t"),
             abi_fingerprint: same_fingerprint,
             register: never,
@@ -248,6 +258,10 @@ mod tests {
         let mut d = good();
         d.build_profile = text64(if BUILD_PROFILE == "debug" { "release" } else { "debug" });
         assert!(check(&d).unwrap_err().contains("build profile"));
+        let mut d = good();
+        d.sdk_identity = text64("0.1.0+0000000000000000");
+        let err = check(&d).unwrap_err();
+        assert!(err.contains("netscript SDK") && err.contains(SDK_IDENTITY), "{err}");
         let mut d = good();
         d.abi_fingerprint = other_fingerprint;
         assert!(check(&d).unwrap_err().contains("ABI fingerprint"));

@@ -37,7 +37,7 @@ fn dynamic_set() -> &'static Path {
             .status()
             .expect("run cargo build");
         assert!(status.success(), "cargo build of the dynamic plugin set failed");
-        common::repo_root().join("target/debug")
+        common::target_profile_dir()
     })
 }
 
@@ -152,7 +152,7 @@ fn a_library_without_the_declaration_is_a_plugin_error() {
 fn a_plugin_for_another_api_version_is_refused_naming_both_versions() {
     let run = bare(&["--plugin", &lib("netscript_fixture_mismatch"), "-e", "1"]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("built for plugin API 999, this netscript has 1"), "{}", run.stderr);
+    assert!(run.stderr.contains("built for plugin API 999, this netscript has 2"), "{}", run.stderr);
 }
 
 #[test]
@@ -163,32 +163,91 @@ fn the_same_plugin_twice_is_refused() {
     assert!(run.stderr.contains("is already provided by"), "{}", run.stderr);
 }
 
-/// The recipe a plugin author follows (plugins/sdk/README.md): copy the template, point it
-/// at the SDK, use the host's Cargo.lock, same toolchain and profile, `cargo build`.
+/// A copy of `plugins/sdk/template` outside the workspace, made by the SDK README's recipe:
+/// the SDK pointed at this checkout, the host's `Cargo.lock` beside it. Returns its folder
+/// and the target folder it builds into.
+fn template_project() -> &'static (PathBuf, PathBuf) {
+    static PROJECT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    PROJECT.get_or_init(|| {
+        let root = common::repo_root();
+        let work = common::target_profile_dir().join("outside-plugins");
+        let project = work.join("hello");
+        std::fs::create_dir_all(project.join("src")).unwrap();
+        let template = root.join("plugins/sdk/template");
+        let manifest = std::fs::read_to_string(template.join("Cargo.toml")).unwrap().replace(
+            r#"netscript-sdk = { path = "../" }"#,
+            &format!(r#"netscript-sdk = {{ path = "{}" }}"#, root.join("plugins/sdk").display()),
+        );
+        std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
+        std::fs::copy(template.join("src/lib.rs"), project.join("src/lib.rs")).unwrap();
+        std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+        (project, work.join("target"))
+    })
+}
+
+/// `cargo tree` of Rhai's dependency graph with the features cargo resolved, as a set of
+/// `package|features` lines, seen from the project in `dir`.
+fn rhai_graph(dir: &Path) -> std::collections::BTreeSet<String> {
+    let out = Command::new(cargo())
+        .current_dir(dir)
+        .args(["tree", "--offline", "-p", "rhai", "-e", "no-dev", "--prefix", "none", "--format", "{p}|{f}"])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run cargo tree");
+    assert!(out.status.success(), "cargo tree failed in {}", dir.display());
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim_end_matches(" (*)").to_string()).collect()
+}
+
+/// The `[profile.release]` lines of a manifest.
+fn release_profile(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    text.lines()
+        .skip_while(|l| l.trim() != "[profile.release]")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
+
+/// The SDK's ABI pins must make a plugin that depends on the SDK alone resolve Rhai's whole
+/// dependency graph with the host's very features, and the template must carry the host's
+/// release profile: otherwise the real binary refuses the plugin (another fingerprint).
 #[test]
-fn a_plugin_built_outside_the_workspace_loads() {
-    let root = common::repo_root();
-    let work = root.join("target/template-plugin");
-    let project = work.join("hello");
-    std::fs::create_dir_all(project.join("src")).unwrap();
-    let template = root.join("plugins/sdk/template");
-    let manifest = std::fs::read_to_string(template.join("Cargo.toml")).unwrap().replace(
-        r#"netscript-sdk = { path = "../" }"#,
-        &format!(r#"netscript-sdk = {{ path = "{}" }}"#, root.join("plugins/sdk").display()),
+fn abi_pins_match_the_host_graph() {
+    let (project, _) = template_project();
+    let host = rhai_graph(&common::repo_root());
+    let plugin = rhai_graph(project);
+    let only_host: Vec<_> = host.difference(&plugin).collect();
+    let only_plugin: Vec<_> = plugin.difference(&host).collect();
+    assert!(
+        only_host.is_empty() && only_plugin.is_empty(),
+        "Rhai's dependency graph differs between the host and a plugin built on its own: pin the host's \
+         features in plugins/sdk/Cargo.toml (ABI pins)\n host:   {only_host:?}\n plugin: {only_plugin:?}"
     );
-    std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
-    std::fs::copy(template.join("src/lib.rs"), project.join("src/lib.rs")).unwrap();
-    std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
-    let status = Command::new(cargo())
-        .current_dir(&project)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        .args(["build", "--offline"])
-        .stdout(Stdio::null())
-        .status()
-        .expect("cargo build the template");
+    assert_eq!(
+        release_profile(&common::repo_root().join("Cargo.toml")),
+        release_profile(&common::repo_root().join("plugins/sdk/template/Cargo.toml")),
+        "the template's [profile.release] must be the host's"
+    );
+}
+
+/// Regression: a plugin built by the SDK README's recipe was refused by the real binary
+/// (another Rhai ABI fingerprint) while it loaded into the bare test host. Build it outside
+/// the workspace, in this test's profile, and load it into `netscript` itself.
+#[test]
+fn template_plugin_built_by_the_readme_recipe_loads_into_the_real_netscript() {
+    let (project, target) = template_project();
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(project).env("CARGO_TARGET_DIR", target).args(["build", "--offline"]);
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    if profile == "release" {
+        cmd.arg("--release");
+    }
+    let status = cmd.stdout(Stdio::null()).status().expect("cargo build the template");
     assert!(status.success(), "the template plugin did not build");
-    let so = work.join("target/debug/libnetscript_hello.so");
-    let run = bare(&["--plugin", so.to_str().unwrap(), "-e", r#"print(hello::greet("you", #{ shout: true }))"#]);
-    assert_eq!(run.status, 0, "an outside plugin must load: {}", run.stderr);
+    let so = target.join(profile).join("libnetscript_hello.so");
+    let run = common::run(&["--plugin", so.to_str().unwrap(), "-e", r#"print(hello::greet("you", #{ shout: true }))"#]);
+    assert_eq!(run.status, 0, "an outside plugin must load into the real netscript: {}", run.stderr);
     assert_eq!(run.stdout, "HELLO, YOU!\n");
 }

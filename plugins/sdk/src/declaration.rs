@@ -1,7 +1,8 @@
 //! The plugin declaration: the one `#[repr(C)]` static every plugin library exports.
 //!
 //! The host reads it and checks, in order, the magic bytes, the plugin-API version, the
-//! rustc version, the Rhai version and an ABI fingerprint over Rhai's types. Only the
+//! rustc version, the Rhai version, the build profile, the SDK's identity (its version and
+//! a hash of its sources, made by the build script) and an ABI fingerprint over Rhai's types. Only the
 //! fingerprint is computed by plugin code (an `extern "C"` function with no arguments);
 //! nothing else of the plugin runs until every check has passed. Strings are fixed-size
 //! byte arrays, so the declaration has no pointers that could mean something else in a
@@ -14,13 +15,17 @@ use std::hash::{Hash, Hasher};
 pub const MAGIC: [u8; 8] = *b"NETSCRPT";
 /// Version of this plugin interface: bump on any change to the declaration, [`RegisterContext`],
 /// [`RegisterOutput`], [`PluginInfo`] or the [`Host`](crate::host::Host) trait.
-pub const API_VERSION: u32 = 1;
+pub const API_VERSION: u32 = 2;
 /// The rustc that built this copy of the SDK (recorded by the build script).
 pub const RUSTC_VERSION: &str = env!("NETSCRIPT_RUSTC_VERSION");
 /// The Rhai version the SDK re-exports (pinned with `=` in Cargo.toml).
 pub const RHAI_VERSION: &str = "1.27.0";
 /// Whether this copy was built with debug assertions.
 pub const BUILD_PROFILE: &str = if cfg!(debug_assertions) { "debug" } else { "release" };
+/// The SDK's own identity: its version and a hash of its sources (the build script makes it).
+/// The SDK's types (the [`Host`](crate::host::Host) vtable, errors, [`RegisterContext`]) cross
+/// the boundary, so a plugin built against other SDK sources is refused.
+pub const SDK_IDENTITY: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("NETSCRIPT_SDK_IDENTITY"));
 /// Prefix of the exported declaration symbol; the plugin name follows it.
 pub const SYMBOL_PREFIX: &str = "netscript_plugin_";
 
@@ -86,6 +91,8 @@ pub struct PluginDeclaration {
     pub rhai_version: Text64,
     /// [`BUILD_PROFILE`] of the plugin.
     pub build_profile: Text64,
+    /// [`SDK_IDENTITY`] of the SDK the plugin was built with.
+    pub sdk_identity: Text64,
     /// The plugin's name (module name).
     pub name: Text64,
     /// Returns [`abi_fingerprint`] as computed inside the plugin.
@@ -121,11 +128,12 @@ pub fn abi_fingerprint() -> u64 {
         id.hash(&mut h);
         size.hash(&mut h);
     }
-    // The SDK's own types cross too; their layout is fixed by API_VERSION and the rustc
-    // check (their TypeIds depend on the SDK's path and its dependencies' features, which
-    // legitimately differ between a host and a separately built plugin).
+    // The SDK's own types cross too: their layout is fixed by the SDK's sources (checked as
+    // SDK_IDENTITY, folded in here as well) and the rustc check. Their TypeIds depend on the
+    // SDK's path, which legitimately differs between a host and a separately built plugin.
     size_of::<PluginInfo>().hash(&mut h);
     API_VERSION.hash(&mut h);
+    SDK_IDENTITY.hash(&mut h);
     h.finish()
 }
 
@@ -222,6 +230,7 @@ macro_rules! export_plugin {
                 rustc_version: $crate::declaration::text64($crate::declaration::RUSTC_VERSION),
                 rhai_version: $crate::declaration::text64($crate::declaration::RHAI_VERSION),
                 build_profile: $crate::declaration::text64($crate::declaration::BUILD_PROFILE),
+                sdk_identity: $crate::declaration::text64($crate::declaration::SDK_IDENTITY),
                 name: $crate::declaration::text64($name),
                 abi_fingerprint: {
                     extern "C" fn __netscript_fingerprint() -> u64 {

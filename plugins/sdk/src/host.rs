@@ -2,7 +2,8 @@
 //!
 //! A plugin asks [`host()`] before it touches the network, a file or the environment. The
 //! host hands its implementation over at registration, so built-in and dynamic plugins ask
-//! the same checker. Without a host (a plugin's own unit tests) everything is allowed.
+//! the same checker. Without a host every check fails closed (`PermissionDenied`); a
+//! plugin's own unit tests opt in to an allow-all stand-in with [`allow_all_for_tests`].
 
 use crate::error::{CommonError, CommonKind};
 use rhai::{Dynamic, EvalAltResult, FnPtr};
@@ -36,25 +37,44 @@ pub fn install(host: &'static dyn Host) {
     let _ = HOST.set(host);
 }
 
-/// The host's services, or an allow-all stand-in when no host installed one.
+/// The host's services, or a stand-in that refuses everything when no host installed one
+/// (a plugin must never touch the world unchecked because it was loaded oddly).
 pub fn host() -> &'static dyn Host {
-    HOST.get().copied().unwrap_or(&AllowAll)
+    HOST.get().copied().unwrap_or(&NoHost { allow: false })
 }
 
-/// The stand-in used before a host is installed (plugin unit tests).
-struct AllowAll;
-impl Host for AllowAll {
-    fn check_net(&self, _: &str, _: u16, _: &[IpAddr]) -> Result<(), CommonError> {
-        Ok(())
+/// Installs an allow-all stand-in as the host, for a plugin's own unit tests (which run
+/// without netscript). Has no effect once a real host is installed.
+pub fn allow_all_for_tests() {
+    install(&NoHost { allow: true });
+}
+
+/// The stand-in used before a host is installed: refuses every check, or (in a plugin's
+/// unit tests, see [`allow_all_for_tests`]) allows them.
+struct NoHost {
+    allow: bool,
+}
+impl NoHost {
+    fn check(&self, what: &str) -> Result<(), CommonError> {
+        if self.allow {
+            Ok(())
+        } else {
+            Err(CommonError::permission_denied(format!("{what}: no netscript host is installed to allow it")))
+        }
+    }
+}
+impl Host for NoHost {
+    fn check_net(&self, host: &str, port: u16, _: &[IpAddr]) -> Result<(), CommonError> {
+        self.check(&format!("network access to {host}:{port}"))
     }
     fn check_read(&self, path: &Path) -> Result<PathBuf, CommonError> {
-        Ok(path.to_path_buf())
+        self.check(&format!("reading {}", path.display())).map(|()| path.to_path_buf())
     }
     fn check_write(&self, path: &Path) -> Result<PathBuf, CommonError> {
-        Ok(path.to_path_buf())
+        self.check(&format!("writing {}", path.display())).map(|()| path.to_path_buf())
     }
-    fn check_env(&self, _: &str) -> Result<(), CommonError> {
-        Ok(())
+    fn check_env(&self, name: &str) -> Result<(), CommonError> {
+        self.check(&format!("reading the environment variable {name}"))
     }
     fn interrupted(&self) -> bool {
         false
@@ -65,5 +85,22 @@ impl Host for AllowAll {
             "core",
             format!("cannot call {} without a netscript host", f.fn_name()),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_without_a_host_installed_fails_closed() {
+        // No test of the SDK installs a host: every check must refuse.
+        let err = host().check_net("127.0.0.1", 80, &[]).unwrap_err();
+        assert_eq!(err.kind, CommonKind::PermissionDenied);
+        assert!(err.message.contains("no netscript host"), "{}", err.message);
+        assert!(host().check_read(Path::new("/etc/passwd")).is_err());
+        assert!(host().check_write(Path::new("/tmp/x")).is_err());
+        assert!(host().check_env("HOME").is_err());
+        assert!(NoHost { allow: true }.check_net("127.0.0.1", 80, &[]).is_ok());
     }
 }

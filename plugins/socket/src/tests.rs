@@ -1,5 +1,5 @@
-//! Unit tests through a plain Rhai engine with the plugin's module (no host: permission
-//! checks allow everything, and `serve` handlers need the real host, so the integration
+//! Unit tests through a plain Rhai engine with the plugin's module (no netscript host: the
+//! SDK's allow-all test stand-in answers the permission checks, and `serve` handlers need the real host, so the integration
 //! tests in the repository's `tests/socket.rs` cover those).
 
 use netscript_sdk::rhai::{Dynamic, Engine, Map, Scope};
@@ -8,6 +8,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 fn engine() -> Engine {
+    netscript_sdk::host::allow_all_for_tests();
     let mut engine = Engine::new();
     engine.register_static_module("socket", crate::plugin().module.into());
     engine
