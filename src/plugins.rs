@@ -10,8 +10,8 @@
 //! and never closed: values a plugin made may outlive any point where unloading is safe.
 
 use netscript_sdk::declaration::{
-    self, text_of, PluginDeclaration, RegisterContext, RegisterOutput, API_VERSION, BUILD_PROFILE, MAGIC, RHAI_VERSION, SDK_IDENTITY,
-    RUSTC_VERSION, SYMBOL_PREFIX,
+    self, text_of, PluginDeclaration, RegisterContext, RegisterOutput, API_VERSION, BUILD_PROFILE, MAGIC, RHAI_VERSION,
+    RUSTC_VERSION, SDK_IDENTITY, SYMBOL_PREFIX,
 };
 use netscript_sdk::{Host, PluginInfo};
 use std::fmt;

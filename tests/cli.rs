@@ -341,3 +341,20 @@ fn the_tour_runs_offline() {
     let r = common::run_in(&[common::repo_root().join("scripts/tour.rhai").to_str().unwrap()], Some(dir.path())).ok();
     assert!(r.stdout.contains("tour complete"), "{}", r.stdout);
 }
+
+/// Regression: `sleep(1e300)` raised `PluginError: … cannot convert float seconds to
+/// Duration`; it sleeps without limit (until interrupted).
+#[test]
+fn sleep_with_a_huge_value_sleeps_without_limit() {
+    let mut child = std::process::Command::new(common::netscript_bin())
+        .args(["-e", "sleep(1e300)"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(still_running, "sleep(1e300) ended: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -682,3 +682,140 @@ fn server_options_are_checked() {
     .stdout;
     assert_eq!(out, "InvalidArgument\nInvalidArgument\nIoError\nInvalidArgument\nIoError\n");
 }
+
+/// Regression: `header_timeout: 1e300` made the server thread panic (a Rust backtrace on
+/// stderr, the next request reset) and `timeout: 1e300` / `sleep(1e300)` raised
+/// `PluginError: … cannot convert float seconds to Duration`. A huge timeout is no limit;
+/// a negative or NaN one is `InvalidArgument`.
+#[test]
+fn huge_timeouts_mean_no_limit_and_negative_or_nan_ones_are_invalid() {
+    let run = eval(
+        r#"
+        let s = http::serve("127.0.0.1", 0, |r| "hi", #{ header_timeout: 1e300, handler_timeout: 1e300 });
+        let url = `http://127.0.0.1:${s.port}/`;
+        print(http::get(url, #{ timeout: 1e300 }).text);
+        print(http::get(url, #{ timeout: 1e300 }).text);
+        print(s.wait(1e300 / 1e300 * 0.01));
+        fn kind(f) { try { f.call(); return "no error"; } catch (e) { return e.kind; } }
+        print(kind(|| http::get(url, #{ timeout: -1 })));
+        print(kind(|| http::get(url, #{ timeout: 0.0 / 0.0 })));
+        print(kind(|| sleep(-1)));
+        print(kind(|| sleep(0.0 / 0.0)));
+        print(kind(|| s.wait(-2)));
+        s.stop();
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.stdout,
+        "hi\nhi\nfalse\nInvalidArgument\nInvalidArgument\nInvalidArgument\nInvalidArgument\nInvalidArgument\n"
+    );
+    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("backtrace"), "{}", run.stderr);
+}
+
+/// Writes `NAME.pem` and `NAME.key` into `dir`: a certificate for `names`, self-signed with
+/// `CA:TRUE` (what `openssl req -x509` makes) when `issuer` is `None`, else signed by it;
+/// `expired` puts its end in the past.
+fn write_cert(
+    dir: &Path,
+    name: &str,
+    names: &[&str],
+    issuer: Option<&rcgen::Issuer<'_, rcgen::KeyPair>>,
+    expired: bool,
+) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    params.distinguished_name.push(DnType::CommonName, names[0]);
+    if expired {
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let key = KeyPair::generate().unwrap();
+    let cert = match issuer {
+        None => {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.self_signed(&key).unwrap()
+        }
+        Some(issuer) => params.signed_by(&key, issuer).unwrap(),
+    };
+    std::fs::write(dir.join(format!("{name}.pem")), cert.pem()).unwrap();
+    std::fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+}
+
+/// Regression: a self-signed `CA:TRUE` certificate passed as `ca_file` and presented by the
+/// server as its own failed with `CaUsedAsEndEntity`, though Python's ssl and curl
+/// `--cacert` accept it. Every TLS failure is explained in words (not trusted, the names a
+/// certificate is for, the date it expired). The server is Python's `ssl`.
+#[test]
+fn a_self_signed_ca_certificate_in_ca_file_is_trusted_and_tls_failures_are_explained() {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let dir = common::temp_dir();
+    let d = dir.path();
+    write_cert(d, "selfca", &["localhost", "127.0.0.1"], None, false);
+    write_cert(d, "other", &["other.test"], None, false);
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(DnType::CommonName, "netscript test CA");
+    let ca_key = KeyPair::generate().unwrap();
+    std::fs::write(d.join("ca.pem"), ca_params.self_signed(&ca_key).unwrap().pem()).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    write_cert(d, "expired", &["localhost"], Some(&issuer), true);
+    write_cert(d, "wrongname", &["mail.other.test", "www.other.test"], Some(&issuer), false);
+    let peers = common::repo_root().join("tests/peers/tls_server.py");
+    let start = |name: &str| {
+        let (cert, key) = (d.join(format!("{name}.pem")), d.join(format!("{name}.key")));
+        let mut peer = Peer::start(
+            name,
+            "python3",
+            &[peers.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap()],
+            None,
+        );
+        let port = peer.read_line();
+        (peer, port)
+    };
+    let (_a, selfca) = start("selfca");
+    let (_b, other) = start("other");
+    let (_c, expired) = start("expired");
+    let (_e, wrongname) = start("wrongname");
+    let dd = d.display();
+    if have("curl") {
+        let out = Command::new("curl")
+            .args(["-s", "--cacert", &format!("{dd}/selfca.pem"), &format!("https://localhost:{selfca}/")])
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "tls ok", "curl accepts the same file");
+    }
+    let code = format!(
+        r#"
+        fn msg(url, opts) {{ try {{ http::get(url, opts); return "no error"; }} catch (e) {{ return e.kind + ": " + e.message; }} }}
+        print(http::get("https://localhost:{selfca}/", #{{ ca_file: "{dd}/selfca.pem" }}).text);
+        print(http::get("https://127.0.0.1:{selfca}/", #{{ ca_file: "{dd}/selfca.pem" }}).text);
+        print(msg("https://localhost:{selfca}/", #{{}}));
+        print(msg("https://localhost:{other}/", #{{ ca_file: "{dd}/other.pem" }}));
+        print(msg("https://localhost:{wrongname}/", #{{ ca_file: "{dd}/ca.pem" }}));
+        print(msg("https://localhost:{expired}/", #{{ ca_file: "{dd}/ca.pem" }}));
+        print(http::get("https://localhost:{expired}/", #{{ insecure: true }}).text);
+        "#
+    );
+    let run = eval(&code).ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines[0], "tls ok");
+    assert_eq!(lines[1], "tls ok");
+    assert!(
+        lines[2].starts_with("TlsError: the certificate of localhost is not trusted") && lines[2].contains("ca_file"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3],
+        "TlsError: the certificate of localhost is for other.test, not localhost: connect with one of those names"
+    );
+    assert!(lines[4].contains("is for mail.other.test, www.other.test, not localhost"), "{}", lines[4]);
+    assert!(
+        lines[5].starts_with("TlsError: the certificate of localhost expired on ") && lines[5].contains("2021"),
+        "{}",
+        lines[5]
+    );
+    assert_eq!(lines[6], "tls ok");
+    assert_eq!(run.stderr.matches("insecure: true").count(), 1, "one warning: {}", run.stderr);
+}

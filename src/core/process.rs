@@ -1,7 +1,7 @@
 //! Process-level functions: `exit`, `env`, `sleep`, `now`, `plugins` (and `ARGS`, which the
 //! engine puts in scope).
 
-use super::{error, invalid};
+use super::error;
 use netscript_sdk::error::{script_error, CommonKind};
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::{Dynamic, EvalAltResult, Map, Module, Position, Shared};
@@ -155,10 +155,9 @@ pub fn set_plugins(list: Vec<PluginSummary>) {
 }
 
 fn sleep(seconds: FLOAT) -> ScriptResult<()> {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return Err(invalid(format!("sleep: seconds must be a finite number >= 0, not {seconds}")));
-    }
-    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    // Huge (1e300) sleeps without limit; negative or NaN is InvalidArgument.
+    let nap = netscript_sdk::timeout::from_secs("core", "sleep: seconds", seconds).map_err(script_error)?;
+    let until = Instant::now() + nap;
     if netscript_sdk::fibers::in_fiber() {
         // In `parallel`: let the sibling fibers run meanwhile.
         let nap = async move { tokio::time::sleep_until(until.into()).await };

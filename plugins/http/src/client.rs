@@ -12,9 +12,9 @@
 
 use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::response::{to_json, HttpResponse, ResponseData};
-use crate::tls;
 use netscript_sdk::error::{CommonError, CommonKind};
 use netscript_sdk::prelude::*;
+use netscript_sdk::tls::Trust;
 use reqwest::{Method, Url};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,8 +22,8 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-/// Default timeout of a request, in seconds.
-pub const DEFAULT_TIMEOUT: f64 = 30.0;
+/// Default timeout of a request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default longest redirect chain (as requests).
 pub const DEFAULT_MAX_REDIRECTS: usize = 30;
 /// How long a checked name resolution stays pinned.
@@ -126,8 +126,8 @@ struct ClientShared {
     key: ClientKey,
     jar: Option<Arc<reqwest::cookie::Jar>>,
     guard: Arc<Guard>,
-    /// `ca_file`'s certificates, read once.
-    extra_roots: Vec<reqwest::Certificate>,
+    /// The SDK's TLS configuration for this client's trust (the same rules every plugin uses).
+    tls: Arc<netscript_sdk::tls::rustls::ClientConfig>,
 }
 
 thread_local! {
@@ -139,12 +139,10 @@ impl Client {
     /// A client for `key`; `jar` enables cookies. Fails on an unreadable `ca_file` or a TLS
     /// set-up error.
     pub fn new(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> HttpResult<Client> {
-        let extra_roots = match &key.ca_file {
-            Some(ca) => tls::ca_roots(ca)?,
-            None => Vec::new(),
-        };
-        let client =
-            Client(Arc::new(ClientShared { key: key.clone(), jar, guard: Arc::new(Guard::default()), extra_roots }));
+        let trust = Trust { insecure: key.insecure, ca_file: key.ca_file.clone(), alpn: Vec::new() }
+            .with_alpn(&[b"h2", b"http/1.1"]);
+        let tls = netscript_sdk::tls::client_config(PROTOCOL, &trust)?;
+        let client = Client(Arc::new(ClientShared { key: key.clone(), jar, guard: Arc::new(Guard::default()), tls }));
         // Built once here so a bad configuration fails at once (and kept for this thread).
         client.here()?;
         Ok(client)
@@ -173,7 +171,6 @@ impl Client {
 
 impl ClientShared {
     fn build(&self) -> HttpResult<reqwest::Client> {
-        tls::install_provider();
         let policy_guard = self.guard.clone();
         let (follow, max) = (self.key.follow_redirects, self.key.max_redirects);
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -196,16 +193,9 @@ impl ClientShared {
             .user_agent(concat!("netscript/", env!("CARGO_PKG_VERSION")))
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true);
-        if self.key.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if self.key.ca_file.is_some() {
-            builder = builder.tls_certs_merge(self.extra_roots.iter().cloned());
-        }
-        if !self.key.insecure && self.key.ca_file.is_none() {
-            // The system roots, as reqwest would use them, but loaded on the first handshake.
-            builder = builder.tls_backend_preconfigured(tls::lazy_system_roots_config());
-        }
+        // The SDK's trust rules (system roots loaded on the first handshake, `ca_file`,
+        // pinned certificates, `insecure`), exactly as every other plugin applies them.
+        builder = builder.tls_backend_preconfigured(self.tls.as_ref().clone());
         if let Some(jar) = &self.jar {
             builder = builder.cookie_provider(jar.clone());
         }
@@ -244,7 +234,7 @@ pub struct RequestOptions {
     /// Query parameters appended to the URL.
     pub query: Vec<(String, String)>,
     /// Seconds for the whole exchange.
-    pub timeout: f64,
+    pub timeout: Duration,
     /// Basic auth.
     pub auth: Option<(String, String)>,
     /// The body.
@@ -271,11 +261,11 @@ pub fn string_pairs(map: &Map, what: &str) -> HttpResult<Vec<(String, String)>> 
 }
 
 /// Reads the per-request options out of a parsed option map.
-pub fn request_options(opts: &Options, default_timeout: f64) -> HttpResult<RequestOptions> {
+pub fn request_options(opts: &Options, default_timeout: Duration) -> HttpResult<RequestOptions> {
     let headers = opts.map("headers")?.map(|m| string_pairs(&m, "header")).transpose()?.unwrap_or_default();
     let query = opts.map("query")?.map(|m| string_pairs(&m, "query parameter")).transpose()?.unwrap_or_default();
     let cookies = opts.map("cookies")?.map(|m| string_pairs(&m, "cookie")).transpose()?.unwrap_or_default();
-    let timeout = opts.seconds("timeout", default_timeout)?;
+    let timeout = opts.duration("timeout", default_timeout)?;
     let auth = match opts.get("auth") {
         None => None,
         Some(v) => Some(parse_auth(v)?),
@@ -361,7 +351,7 @@ pub fn build_request(
     url: Url,
     ro: &RequestOptions,
 ) -> reqwest::RequestBuilder {
-    let mut rb = client.request(method, url).timeout(Duration::from_secs_f64(ro.timeout));
+    let mut rb = client.request(method, url).timeout(ro.timeout);
     if !ro.query.is_empty() {
         rb = rb.query(&ro.query);
     }

@@ -8,7 +8,6 @@ use netscript_sdk::prelude::*;
 use reqwest::Method;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::time::Duration;
 
 fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
     let allowed: Vec<&str> = REQUEST_KEYS.iter().chain(CLIENT_KEYS).copied().chain(["progress"]).collect();
@@ -27,24 +26,23 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
         .tempfile_in(&parent)
         .map_err(|e| HttpError::io(&format!("create a temp file in {}", parent.display()), &e))?;
     // `timeout` bounds each wait for data, not the whole (possibly long) transfer.
-    let idle = Duration::from_secs_f64(ro.timeout);
-    ro.timeout = 365.0 * 86400.0;
+    let idle = ro.timeout;
+    ro.timeout = netscript_sdk::timeout::NO_LIMIT;
     let client: Client = client::build_client_cached(&key)?;
     let parsed = client::parse_url(url)?;
     client.guard().check(&parsed)?;
     let inner = client.here()?;
     let request = client::build_request(&inner, Method::GET, parsed, &ro)
         .build()
-        .map_err(|e| HttpError::from_reqwest(e, idle.as_secs_f64()))?;
+        .map_err(|e| HttpError::from_reqwest(e, idle))?;
     let file = tmp.as_file_mut();
-    let secs = idle.as_secs_f64();
     let written = block_on_local(PROTOCOL, async move {
         client::settle_pooled_connections().await;
-        let timed = |what: String| HttpError::from(netscript_sdk::CommonError::timeout(PROTOCOL, &what, secs));
+        let timed = |what: String| HttpError::from(netscript_sdk::CommonError::timeout(PROTOCOL, &what, idle));
         let mut resp = tokio::time::timeout(idle, inner.execute(request))
             .await
             .map_err(|_| timed(format!("download of {url}")))?
-            .map_err(|e| HttpError::from_reqwest(e, secs))?;
+            .map_err(|e| HttpError::from_reqwest(e, idle))?;
         let status = resp.status();
         if status.as_u16() >= 400 {
             return Err(HttpError::Status {
@@ -70,7 +68,7 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
             let chunk = tokio::time::timeout(idle, resp.chunk())
                 .await
                 .map_err(|_| timed(format!("download of {url}")))?
-                .map_err(|e| HttpError::from_reqwest(e, secs))?;
+                .map_err(|e| HttpError::from_reqwest(e, idle))?;
             let Some(chunk) = chunk else { break };
             file.write_all(&chunk).map_err(|e| HttpError::io("write the download", &e))?;
             total += chunk.len() as u64;

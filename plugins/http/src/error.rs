@@ -75,7 +75,7 @@ impl HttpError {
     }
 
     /// Classifies a reqwest failure by walking its cause chain.
-    pub fn from_reqwest(err: reqwest::Error, timeout: f64) -> Self {
+    pub fn from_reqwest(err: reqwest::Error, timeout: std::time::Duration) -> Self {
         let url = err.url().map(|u| u.to_string()).unwrap_or_default();
         // Our own errors (permission, resolution, redirect limit) travel inside reqwest's.
         let mut source: Option<&(dyn StdError + 'static)> = Some(&err);
@@ -99,15 +99,13 @@ impl HttpError {
         }
         let text = chain_text(&err);
         let mut source: Option<&(dyn StdError + 'static)> = Some(&err);
+        if let Some(failure) = netscript_sdk::tls::failure_in(&err) {
+            let host = err.url().and_then(|u| u.host_str()).unwrap_or("the server");
+            return Self::common(CommonKind::TlsError, netscript_sdk::tls::describe(failure, host));
+        }
         while let Some(e) = source {
-            if e.downcast_ref::<rustls::Error>().is_some() {
-                return Self::common(CommonKind::TlsError, format!("TLS error talking to {url}: {text}"));
-            }
             if let Some(io) = e.downcast_ref::<std::io::Error>() {
                 if let Some(inner) = io.get_ref() {
-                    if inner.downcast_ref::<rustls::Error>().is_some() {
-                        return Self::common(CommonKind::TlsError, format!("TLS error talking to {url}: {text}"));
-                    }
                     if let Some(common) = inner.downcast_ref::<CommonError>() {
                         return common.clone().into();
                     }

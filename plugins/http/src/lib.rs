@@ -15,7 +15,6 @@ mod response; // HttpResponse and JSON conversions
 mod server; // http::serve, the listener/connection machinery, HttpServer handles
 mod session; // http::session: cookies and pooled connections
 mod static_files; // http::serve_dir
-mod tls; // the ring provider, ca_file roots, server certificates
 
 use netscript_sdk::ModuleBuilder;
 

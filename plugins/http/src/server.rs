@@ -16,7 +16,6 @@
 use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::request::{reply_from, HttpRequest, Reply, RequestData};
 use crate::static_files::DirService;
-use crate::tls;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -57,11 +56,11 @@ pub const SERVER_KEYS: &[&str] = &["header_timeout", "max_header_size", "cert_fi
 #[derive(Clone)]
 pub struct ServerOptions {
     /// Seconds a client has to send a request head.
-    pub header_timeout: f64,
+    pub header_timeout: Duration,
     /// Largest request head (bytes); larger → 431.
     pub max_header_size: usize,
     /// TLS (HTTPS) when set.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub tls: Option<Arc<netscript_sdk::tls::rustls::ServerConfig>>,
     /// Listen backlog.
     pub backlog: u32,
 }
@@ -74,7 +73,9 @@ pub fn server_options(opts: &Options) -> HttpResult<ServerOptions> {
         Some(n) => return Err(HttpError::invalid(format!("max_header_size must be 8192-16777216, not {n}"))),
     };
     let tls = match (opts.string("cert_file")?, opts.string("key_file")?) {
-        (Some(cert), Some(key)) => Some(tls::server_config(&cert, &key)?),
+        (Some(cert), Some(key)) => {
+            Some(netscript_sdk::tls::server_config(PROTOCOL, &cert, &key, &[b"h2", b"http/1.1"])?)
+        }
         (None, None) => None,
         _ => return Err(HttpError::invalid("give both cert_file and key_file for HTTPS")),
     };
@@ -83,7 +84,12 @@ pub fn server_options(opts: &Options) -> HttpResult<ServerOptions> {
         Some(n) if (1..=65535).contains(&n) => n as u32,
         Some(n) => return Err(HttpError::invalid(format!("backlog must be 1-65535, not {n}"))),
     };
-    Ok(ServerOptions { header_timeout: opts.seconds("header_timeout", 10.0)?, max_header_size, tls, backlog })
+    Ok(ServerOptions {
+        header_timeout: opts.duration("header_timeout", Duration::from_secs(10))?,
+        max_header_size,
+        tls,
+        backlog,
+    })
 }
 
 /// What answers the requests.
@@ -129,13 +135,13 @@ impl HttpServer {
     fn stop(&self) -> HttpResult<()> {
         self.0.stop.cancel();
         let mut rx = self.0.stopped.subscribe();
-        runtime::block_on_timeout(PROTOCOL, "stop", 5.0, async move {
+        runtime::block_on_timeout(PROTOCOL, "stop", Duration::from_secs(5), async move {
             let _ = rx.wait_for(|s| *s).await;
         })?;
         Ok(())
     }
 
-    fn wait(&self, limit: Option<f64>) -> HttpResult<bool> {
+    fn wait(&self, limit: Option<Duration>) -> HttpResult<bool> {
         let mut rx = self.0.stopped.subscribe();
         let stopped = async move {
             let _ = rx.wait_for(|s| *s).await;
@@ -145,8 +151,7 @@ impl HttpServer {
                 runtime::block_on(PROTOCOL, stopped)?;
                 Ok(true)
             }
-            Some(secs) => {
-                let limit = Duration::from_secs_f64(secs);
+            Some(limit) => {
                 Ok(runtime::block_on(PROTOCOL, async move { tokio::time::timeout(limit, stopped).await.is_ok() })?)
             }
         }
@@ -359,7 +364,7 @@ async fn may_be_h2(stream: &tokio::net::TcpStream) -> Option<bool> {
 }
 
 async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener, app: Arc<App>, opts: ServerOptions) {
-    let header_timeout = Duration::from_secs_f64(opts.header_timeout);
+    let header_timeout = opts.header_timeout;
     // HTTP/1 or HTTP/2, as the connection asks: TLS (ALPN) and plain connections that start
     // like HTTP/2.
     let mut auto = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -374,7 +379,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
     let mut h1 = hyper::server::conn::http1::Builder::new();
     h1.timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(opts.max_header_size).keep_alive(true);
     let builders = Arc::new((auto, h1));
-    let acceptor = opts.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+    let acceptor = opts.tls.clone().map(netscript_sdk::tls::tokio_rustls::TlsAcceptor::from);
     loop {
         let accepted = tokio::select! {
             biased;
@@ -601,11 +606,9 @@ pub fn register(m: &mut ModuleBuilder) {
         ```
         Errors: `InvalidArgument` (not a positive number), `Timeout` when interrupted."#,
         |s: &mut HttpServer, seconds: Dynamic| -> ScriptResult<bool> {
-            let secs = seconds.as_float().ok().or_else(|| seconds.as_int().ok().map(|i| i as f64));
-            match secs {
-                Some(v) if v.is_finite() && v > 0.0 => s.wait(Some(v)).map_err(script_error),
-                _ => Err(script_error(HttpError::invalid("wait: seconds must be a positive number"))),
-            }
+            let limit =
+                netscript_sdk::timeout::positive_value(PROTOCOL, "wait: seconds", &seconds).map_err(script_error)?;
+            s.wait(Some(limit)).map_err(script_error)
         },
     );
     m.pure_method(
@@ -646,7 +649,7 @@ fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> HttpResult<HttpSer
         Some(n) if (1..=1024).contains(&n) => n as usize,
         Some(n) => return Err(HttpError::invalid(format!("workers must be 1-1024, not {n}"))),
     };
-    let handler_timeout = Duration::from_secs_f64(opts.seconds("handler_timeout", 30.0)?);
+    let handler_timeout = opts.duration("handler_timeout", Duration::from_secs(30))?;
     let failed = Arc::new(AtomicU64::new(0));
     let app = ScriptApp { handler, failed: failed.clone(), max_body, handler_timeout, threads };
     start(host, port, server_opts, App::Script(app), failed)

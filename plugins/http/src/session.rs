@@ -17,7 +17,7 @@ struct SessionInner {
     jar: Arc<reqwest::cookie::Jar>,
     headers: Vec<(String, String)>,
     auth: Option<(String, String)>,
-    timeout: f64,
+    timeout: std::time::Duration,
 }
 
 fn new_session(opts: Map) -> HttpResult<HttpSession> {
@@ -26,7 +26,7 @@ fn new_session(opts: Map) -> HttpResult<HttpSession> {
     let key: ClientKey = client::client_key(&opts)?;
     let headers = opts.map("headers")?.map(|m| client::string_pairs(&m, "header")).transpose()?.unwrap_or_default();
     let auth = opts.get("auth").map(client::parse_auth).transpose()?;
-    let timeout = opts.seconds("timeout", DEFAULT_TIMEOUT)?;
+    let timeout = opts.duration("timeout", DEFAULT_TIMEOUT)?;
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let client = Client::new(&key, Some(jar.clone()))?;
     Ok(HttpSession(Arc::new(SessionInner { client, jar, headers, auth, timeout })))

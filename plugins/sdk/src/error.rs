@@ -108,9 +108,9 @@ impl CommonError {
     pub fn permission_denied(message: impl Into<String>) -> Self {
         Self::new(CommonKind::PermissionDenied, "core", message)
     }
-    /// `Timeout` after `seconds` while doing `what`.
-    pub fn timeout(protocol: &str, what: &str, seconds: f64) -> Self {
-        Self::new(CommonKind::Timeout, protocol, format!("{what} timed out after {seconds} s"))
+    /// `Timeout` after `limit` while doing `what`.
+    pub fn timeout(protocol: &str, what: &str, limit: std::time::Duration) -> Self {
+        Self::new(CommonKind::Timeout, protocol, format!("{what} timed out after {}", crate::timeout::describe(limit)))
     }
     /// Maps an I/O error to its kind; `context` says what was being done (`connect to h:p`).
     pub fn from_io(protocol: &str, context: &str, err: &std::io::Error) -> Self {

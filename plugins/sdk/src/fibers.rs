@@ -252,7 +252,8 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let client = std::thread::spawn(move || std::net::TcpStream::connect(addr).unwrap());
         let accepted = std::thread::spawn(move || {
-            crate::runtime::block_on_timeout("test", "accept", 5.0, listener.accept()).map(|r| r.is_ok())
+            crate::runtime::block_on_timeout("test", "accept", Duration::from_secs(5), listener.accept())
+                .map(|r| r.is_ok())
         });
         client.join().unwrap();
         assert!(accepted.join().unwrap().unwrap());

@@ -13,6 +13,8 @@
 //! - [`json`]: JSON ⇄ Rhai values, the one conversion everything uses.
 //! - [`options`]: strict parsing of a script's trailing option map.
 //! - [`runtime`]: the tokio runtimes that plugin I/O runs on, with timeouts.
+//! - [`tls`]: TLS modes, trust (system roots, `ca_file`, `insecure`), handshakes, error texts.
+//! - [`timeout`]: seconds from a script as a `Duration` (huge = no limit, never a panic).
 
 pub mod builder;
 pub mod declaration;
@@ -22,6 +24,8 @@ pub mod host;
 pub mod json;
 pub mod options;
 pub mod runtime;
+pub mod timeout;
+pub mod tls;
 
 /// The exact Rhai the host uses; plugins must use this one, never their own.
 pub use rhai;

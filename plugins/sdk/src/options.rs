@@ -5,6 +5,7 @@
 
 use crate::error::CommonError;
 use rhai::{Dynamic, Map, FLOAT, INT};
+use std::time::Duration;
 
 /// A validated option map for one function.
 pub struct Options {
@@ -47,8 +48,10 @@ impl Options {
         self.map.get(key).filter(|v| !v.is_unit())
     }
 
-    /// A number of seconds (int or float, > 0); `default` when absent.
-    pub fn seconds(&self, key: &str, default: f64) -> Result<f64, CommonError> {
+    /// A timeout or delay in seconds (int or float, > 0) as a `Duration`; `default` when
+    /// absent. Huge values (`1e300`) mean no limit ([`crate::timeout::NO_LIMIT`]); zero,
+    /// negative and NaN are `InvalidArgument`.
+    pub fn duration(&self, key: &str, default: Duration) -> Result<Duration, CommonError> {
         let Some(v) = self.get(key) else {
             return Ok(default);
         };
@@ -59,13 +62,7 @@ impl Options {
         } else {
             return Err(self.wrong_type(key, "a number of seconds", v));
         };
-        if !(secs.is_finite() && secs > 0.0) {
-            return Err(CommonError::invalid_argument(
-                self.protocol,
-                format!("{}: option '{key}' must be a positive number of seconds, not {secs}", self.function),
-            ));
-        }
-        Ok(secs)
+        crate::timeout::positive(self.protocol, &format!("{}: option '{key}'", self.function), secs)
     }
 
     /// A string option.
@@ -138,15 +135,18 @@ mod tests {
     }
 
     #[test]
-    fn seconds_accept_ints_and_floats_but_not_zero() {
-        let mut map = Map::new();
-        map.insert("timeout".into(), Dynamic::from_int(2));
-        let opts = Options::parse("x", "f", map, &["timeout"]).unwrap();
-        assert_eq!(opts.seconds("timeout", 30.0).unwrap(), 2.0);
-        let mut map = Map::new();
-        map.insert("timeout".into(), Dynamic::from_float(0.0));
-        let opts = Options::parse("x", "f", map, &["timeout"]).unwrap();
-        assert!(opts.seconds("timeout", 30.0).is_err());
+    fn durations_accept_ints_and_floats_but_not_zero_negative_or_nan() {
+        let with = |v: Dynamic| {
+            let mut map = Map::new();
+            map.insert("timeout".into(), v);
+            Options::parse("x", "f", map, &["timeout"]).unwrap().duration("timeout", Duration::from_secs(30))
+        };
+        assert_eq!(with(Dynamic::from_int(2)).unwrap(), Duration::from_secs(2));
+        assert_eq!(with(Dynamic::from_float(1e300)).unwrap(), crate::timeout::NO_LIMIT);
+        for bad in [0.0, -1.0, f64::NAN] {
+            assert!(with(Dynamic::from_float(bad)).is_err(), "{bad}");
+        }
+        assert!(with(Dynamic::from("5")).is_err());
     }
 
     #[test]

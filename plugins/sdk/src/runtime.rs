@@ -137,13 +137,21 @@ async fn interruptible<F: Future>(protocol: &str, fut: F) -> Result<F::Output, C
     }
 }
 
-/// Runs `fut` with a timeout of `seconds`; on expiry the error says `what` timed out.
-pub fn block_on_timeout<F: Future>(protocol: &str, what: &str, seconds: f64, fut: F) -> Result<F::Output, CommonError> {
-    // A limit too large for a Duration (1e300 s) is no limit, never a panic.
-    let Ok(limit) = Duration::try_from_secs_f64(seconds) else { return block_on(protocol, fut) };
+/// Runs `fut` with a timeout of `limit` over the whole operation (not only its connect);
+/// on expiry the error (`Timeout`) says `what` timed out. [`crate::timeout::NO_LIMIT`]
+/// waits without limit.
+pub fn block_on_timeout<F: Future>(
+    protocol: &str,
+    what: &str,
+    limit: Duration,
+    fut: F,
+) -> Result<F::Output, CommonError> {
+    if crate::timeout::is_no_limit(limit) {
+        return block_on(protocol, fut);
+    }
     match block_on(protocol, async move { tokio::time::timeout(limit, fut).await })? {
         Ok(out) => Ok(out),
-        Err(_) => Err(CommonError::timeout(protocol, what, seconds)),
+        Err(_) => Err(CommonError::timeout(protocol, what, limit)),
     }
 }
 
@@ -153,15 +161,17 @@ mod tests {
 
     #[test]
     fn a_slow_future_times_out_with_its_description() {
-        let err = block_on_timeout("test", "waiting", 0.05, async { tokio::time::sleep(Duration::from_secs(5)).await })
-            .unwrap_err();
+        let err = block_on_timeout("test", "waiting", Duration::from_millis(50), async {
+            tokio::time::sleep(Duration::from_secs(5)).await
+        })
+        .unwrap_err();
         assert_eq!(err.kind, CommonKind::Timeout);
         assert!(err.message.contains("waiting timed out"));
     }
 
     #[test]
     fn an_enormous_timeout_is_no_limit_not_a_panic() {
-        assert_eq!(block_on_timeout("test", "x", 1e300, async { 7 }).unwrap(), 7);
+        assert_eq!(block_on_timeout("test", "x", crate::timeout::NO_LIMIT, async { 7 }).unwrap(), 7);
     }
 
     #[test]

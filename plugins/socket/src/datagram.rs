@@ -12,6 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 /// The largest datagram a receive takes (UDP's limit is 65,507 bytes over IPv4).
 pub const MAX_DATAGRAM: usize = 65536;
@@ -124,7 +125,7 @@ impl DatagramCore {
         guard.clone().ok_or_else(|| SocketError::closed(what))
     }
 
-    fn limit(&self) -> Option<f64> {
+    fn limit(&self) -> Option<Duration> {
         self.timeout.effective(Some(DEFAULT_TIMEOUT))
     }
 

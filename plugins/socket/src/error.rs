@@ -124,7 +124,7 @@ mod tests {
         let denied: SocketError = CommonError::permission_denied("net access to x:1").into();
         assert_eq!(denied.kind(), "PermissionDenied");
         assert_eq!(denied.protocol(), "core");
-        let timeout: SocketError = CommonError::timeout(PROTOCOL, "recv", 1.0).into();
+        let timeout: SocketError = CommonError::timeout(PROTOCOL, "recv", std::time::Duration::from_secs(1)).into();
         assert_eq!(timeout.kind(), CommonKind::Timeout.as_str());
     }
 }

@@ -9,11 +9,12 @@ use dns_lookup::{AddrInfoHints, LookupError};
 use netscript_sdk::prelude::*;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Runs a blocking C-library lookup off the script thread, within `limit` seconds.
 fn blocking_lookup<T: Send + 'static>(
     what: &str,
-    limit: f64,
+    limit: Duration,
     f: impl FnOnce() -> SocketResult<T> + Send + 'static,
 ) -> SocketResult<T> {
     net::wait_detached(what, Some(limit), async move {
@@ -105,7 +106,7 @@ fn getaddrinfo(host: &str, port: &Dynamic, opts: Map) -> SocketResult<Array> {
         None => Kind::Stream,
         Some(t) => Kind::from_int(t)?,
     };
-    let limit = opts.seconds("timeout", DEFAULT_TIMEOUT)?;
+    let limit = opts.duration("timeout", DEFAULT_TIMEOUT)?;
     let service = if port.is_unit() {
         None
     } else if let Ok(p) = port.as_int() {

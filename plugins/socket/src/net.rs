@@ -8,6 +8,7 @@ use netscript_sdk::runtime;
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::sync::Notify;
 
 /// `socket::AF_UNIX` (Linux value, as in Python).
@@ -22,7 +23,7 @@ pub const SOCK_STREAM: INT = 1;
 pub const SOCK_DGRAM: INT = 2;
 
 /// Seconds a call that talks to a peer may take unless `settimeout` says otherwise.
-pub const DEFAULT_TIMEOUT: f64 = 30.0;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most one `recv` allocates, whatever `n` the script asks for.
 pub const MAX_READ: usize = 16 << 20;
 
@@ -128,7 +129,7 @@ pub enum Limit {
     /// `settimeout(())`: wait without limit (Ctrl-C still interrupts).
     Forever,
     /// `settimeout(seconds)`.
-    Seconds(f64),
+    Seconds(Duration),
 }
 
 /// A socket's timeout, shared by its clones and readable without a lock.
@@ -151,7 +152,8 @@ impl TimeoutCell {
         let bits = match limit {
             Limit::Default => DEFAULT_BITS,
             Limit::Forever => FOREVER_BITS,
-            Limit::Seconds(s) => s.to_bits(),
+            // At most NO_LIMIT (a hundred years) in nanoseconds: far below the sentinels.
+            Limit::Seconds(d) => u64::try_from(d.as_nanos()).unwrap_or(FOREVER_BITS - 1),
         };
         self.0.store(bits, Ordering::Relaxed);
     }
@@ -161,12 +163,12 @@ impl TimeoutCell {
         match self.0.load(Ordering::Relaxed) {
             DEFAULT_BITS => Limit::Default,
             FOREVER_BITS => Limit::Forever,
-            bits => Limit::Seconds(f64::from_bits(bits)),
+            nanos => Limit::Seconds(Duration::from_nanos(nanos)),
         }
     }
 
     /// The seconds a call may wait, given the call's default (`None`: no limit).
-    pub fn effective(&self, default: Option<f64>) -> Option<f64> {
+    pub fn effective(&self, default: Option<Duration>) -> Option<Duration> {
         match self.get() {
             Limit::Default => default,
             Limit::Forever => None,
@@ -175,8 +177,8 @@ impl TimeoutCell {
     }
 
     /// What `gettimeout()` shows: seconds, or `()` for no limit.
-    pub fn script_value(&self, default: Option<f64>) -> Dynamic {
-        self.effective(default).map_or(Dynamic::UNIT, Dynamic::from_float)
+    pub fn script_value(&self, default: Option<Duration>) -> Dynamic {
+        self.effective(default).map_or(Dynamic::UNIT, |d| Dynamic::from_float(d.as_secs_f64()))
     }
 }
 
@@ -195,24 +197,17 @@ pub fn parse_limit(value: &Dynamic) -> SocketResult<Limit> {
             value.type_name()
         )));
     };
-    if secs.is_finite() && secs > 0.0 {
-        Ok(seconds_limit(secs))
-    } else {
-        Err(SocketError::invalid(format!(
-            "settimeout: {secs} is not a positive number of seconds (use () to wait without limit)"
-        )))
-    }
+    let limit =
+        netscript_sdk::timeout::positive(PROTOCOL, "settimeout: the timeout (use () to wait without limit)", secs)?;
+    Ok(duration_limit(limit))
 }
 
-/// Longer than this is no limit at all (and would overflow a `Duration` deadline).
-const LONGEST: f64 = 1e9;
-
-/// A limit of `secs` (positive, finite); absurdly long ones mean no limit.
-fn seconds_limit(secs: f64) -> Limit {
-    if secs >= LONGEST {
+/// A limit of `limit`; "no limit" durations ([`netscript_sdk::timeout::NO_LIMIT`]) mean no limit.
+fn duration_limit(limit: Duration) -> Limit {
+    if netscript_sdk::timeout::is_no_limit(limit) {
         Limit::Forever
     } else {
-        Limit::Seconds(secs)
+        Limit::Seconds(limit)
     }
 }
 
@@ -220,7 +215,7 @@ fn seconds_limit(secs: f64) -> Limit {
 pub fn option_limit(opts: &Options) -> SocketResult<Limit> {
     match opts.get("timeout") {
         None => Ok(Limit::Default),
-        Some(_) => Ok(seconds_limit(opts.seconds("timeout", DEFAULT_TIMEOUT)?)),
+        Some(_) => Ok(duration_limit(opts.duration("timeout", DEFAULT_TIMEOUT)?)),
     }
 }
 
@@ -267,7 +262,7 @@ impl Lifetime {
 /// `fut` must be an `async` block so nothing of tokio is touched outside the runtime.
 pub fn wait<T>(
     what: &str,
-    limit: Option<f64>,
+    limit: Option<Duration>,
     life: &Lifetime,
     fut: impl Future<Output = SocketResult<T>>,
 ) -> SocketResult<T> {
@@ -282,15 +277,19 @@ pub fn wait<T>(
         }
     };
     match limit {
-        Some(seconds) => runtime::block_on_timeout(PROTOCOL, what, seconds, guarded)?,
+        Some(limit) => runtime::block_on_timeout(PROTOCOL, what, limit, guarded)?,
         None => runtime::block_on(PROTOCOL, guarded)?,
     }
 }
 
 /// Runs a call that belongs to no socket (a lookup) with a limit.
-pub fn wait_detached<T>(what: &str, limit: Option<f64>, fut: impl Future<Output = SocketResult<T>>) -> SocketResult<T> {
+pub fn wait_detached<T>(
+    what: &str,
+    limit: Option<Duration>,
+    fut: impl Future<Output = SocketResult<T>>,
+) -> SocketResult<T> {
     match limit {
-        Some(seconds) => runtime::block_on_timeout(PROTOCOL, what, seconds, fut)?,
+        Some(limit) => runtime::block_on_timeout(PROTOCOL, what, limit, fut)?,
         None => runtime::block_on(PROTOCOL, fut)?,
     }
 }
@@ -308,7 +307,7 @@ pub fn resolve(
     port: u16,
     family: Option<Family>,
     passive: bool,
-    limit: Option<f64>,
+    limit: Option<Duration>,
 ) -> SocketResult<Vec<SocketAddr>> {
     let wanted = |a: &SocketAddr| family.is_none_or(|f| Family::of(a) == f);
     if host.contains('\0') {
@@ -369,7 +368,7 @@ pub fn resolve_checked(
     port: u16,
     family: Option<Family>,
     passive: bool,
-    limit: Option<f64>,
+    limit: Option<Duration>,
 ) -> SocketResult<Vec<SocketAddr>> {
     let addrs = resolve(host, port, family, passive, limit)?;
     check_net(host, port, &addrs)?;
@@ -412,7 +411,7 @@ mod tests {
     fn timeouts_round_trip_through_the_cell() {
         let cell = TimeoutCell::new(Limit::Default);
         assert_eq!(cell.effective(Some(30.0)), Some(30.0));
-        cell.set(Limit::Seconds(1.5));
+        cell.set(Limit::Seconds(Duration::from_millis(1500)));
         assert_eq!(cell.effective(None), Some(1.5));
         cell.set(Limit::Forever);
         assert_eq!(cell.effective(Some(30.0)), None);

@@ -125,7 +125,7 @@ impl Server {
     fn stop(&self) -> SocketResult<()> {
         let mut rx = self.0.stopped.subscribe();
         self.0.stop.close();
-        let done = runtime::block_on_timeout(PROTOCOL, "stop", 5.0, async move {
+        let done = runtime::block_on_timeout(PROTOCOL, "stop", Duration::from_secs(5), async move {
             let _ = rx.wait_for(|stopped| *stopped).await;
         });
         match done {
@@ -135,16 +135,15 @@ impl Server {
     }
 
     /// Waits until the server stops; with `limit`, at most that long (true: it stopped).
-    fn wait(&self, limit: Option<f64>) -> SocketResult<bool> {
+    fn wait(&self, limit: Option<Duration>) -> SocketResult<bool> {
         let mut rx = self.0.stopped.subscribe();
         let stopped = async move {
             let _ = rx.wait_for(|stopped| *stopped).await;
         };
-        let Some(seconds) = limit else {
+        let Some(limit) = limit else {
             runtime::block_on(PROTOCOL, stopped)?;
             return Ok(true);
         };
-        let limit = Duration::from_secs_f64(seconds);
         // The limit lives inside the wait so that Ctrl-C stays an error, not a `false`.
         Ok(runtime::block_on(PROTOCOL, async move { tokio::time::timeout(limit, stopped).await.is_ok() })?)
     }

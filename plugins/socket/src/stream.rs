@@ -328,15 +328,12 @@ fn lock<T>(m: &Mutex<T>) -> SocketResult<MutexGuard<'_, T>> {
 /// When a call that started now must give up, from the socket's timeout.
 struct Deadline {
     at: Option<Instant>,
-    seconds: Option<f64>,
+    seconds: Option<Duration>,
 }
 
 impl Deadline {
-    fn new(seconds: Option<f64>) -> Self {
-        let at = seconds.and_then(|s| {
-            let limit = Duration::try_from_secs_f64(s).ok()?;
-            Instant::now().checked_add(limit)
-        });
+    fn new(seconds: Option<Duration>) -> Self {
+        let at = seconds.and_then(|limit| Instant::now().checked_add(limit));
         Self { at, seconds }
     }
 }
@@ -386,8 +383,8 @@ impl StreamCore {
             Some(at) => {
                 let left = at.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    let seconds = deadline.seconds.unwrap_or_default();
-                    return Err(CommonError::timeout(PROTOCOL, what, seconds).into());
+                    let limit = deadline.seconds.unwrap_or_default();
+                    return Err(CommonError::timeout(PROTOCOL, what, limit).into());
                 }
                 Ok(left.min(SLICE))
             }

@@ -13,6 +13,7 @@ use netscript_sdk::runtime;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Backlog of listeners made by `tcp_listen` and `serve` unless `backlog:` says otherwise.
 pub const DEFAULT_BACKLOG: i32 = 1024;
@@ -55,7 +56,12 @@ fn connect_context(host: &str, addr: &SocketAddr) -> String {
 }
 
 /// Connects to the first of `addrs` that answers, within `limit` seconds in all.
-pub fn connect_addrs(host: &str, addrs: &[SocketAddr], limit: Option<f64>, timeout: Limit) -> SocketResult<StreamCore> {
+pub fn connect_addrs(
+    host: &str,
+    addrs: &[SocketAddr],
+    limit: Option<Duration>,
+    timeout: Limit,
+) -> SocketResult<StreamCore> {
     let life = net::Lifetime::default();
     let stream = net::wait("connect", limit, &life, async {
         let mut last = None;

@@ -15,6 +15,7 @@ use netscript_sdk::runtime;
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The longest Unix socket path Linux accepts (`sun_path` less its NUL).
 pub const MAX_PATH: usize = 107;
@@ -134,7 +135,7 @@ pub fn connect_socket(socket: Socket, path: &Path, timeout: Limit) -> SocketResu
 }
 
 /// Connects to the Unix socket at `path` within `limit` seconds.
-pub fn connect_path(path: &Path, limit: Option<f64>, timeout: Limit) -> SocketResult<StreamCore> {
+pub fn connect_path(path: &Path, limit: Option<Duration>, timeout: Limit) -> SocketResult<StreamCore> {
     check_connect(path)?;
     let life = net::Lifetime::default();
     let stream = net::wait("connect", limit, &life, async {
