@@ -410,11 +410,11 @@ mod tests {
     #[test]
     fn timeouts_round_trip_through_the_cell() {
         let cell = TimeoutCell::new(Limit::Default);
-        assert_eq!(cell.effective(Some(30.0)), Some(30.0));
+        assert_eq!(cell.effective(Some(DEFAULT_TIMEOUT)), Some(DEFAULT_TIMEOUT));
         cell.set(Limit::Seconds(Duration::from_millis(1500)));
-        assert_eq!(cell.effective(None), Some(1.5));
+        assert_eq!(cell.effective(None), Some(Duration::from_millis(1500)));
         cell.set(Limit::Forever);
-        assert_eq!(cell.effective(Some(30.0)), None);
+        assert_eq!(cell.effective(Some(DEFAULT_TIMEOUT)), None);
         assert!(parse_limit(&Dynamic::from_float(0.0)).is_err());
         assert!(parse_limit(&Dynamic::from_int(-3)).is_err());
         assert_eq!(parse_limit(&Dynamic::UNIT).unwrap(), Limit::Forever);
