@@ -110,8 +110,12 @@ impl Runtime {
             if host.is_interrupted() {
                 return Some("interrupted (Ctrl-C)".into());
             }
-            // A busy fiber (in `parallel`, an HTTP handler) lets its siblings in now and then.
             if ops % YIELD_CHECK_OPS == 0 {
+                // A server handler past its time limit: its fiber was cancelled.
+                if netscript_sdk::fibers::cancelled() {
+                    return Some("cancelled: the handler ran past its time limit".into());
+                }
+                // A busy fiber (in `parallel`, an HTTP handler) lets its siblings in now and then.
                 netscript_sdk::fibers::maybe_yield();
             }
             None

@@ -819,3 +819,31 @@ fn a_self_signed_ca_certificate_in_ca_file_is_trusted_and_tls_failures_are_expla
     assert_eq!(lines[6], "tls ok");
     assert_eq!(run.stderr.matches("insecure: true").count(), 1, "one warning: {}", run.stderr);
 }
+
+/// Regression: a handler that ran past `handler_timeout` answered 503 but went on running
+/// script code for as long as the process lived. Now it is cancelled: its wait ends and
+/// its script stops, so what it would do afterwards never happens.
+#[test]
+fn a_handler_past_its_limit_is_cancelled_after_the_503() {
+    let dir = common::temp_dir();
+    let marker = dir.path().join("ran-on");
+    let code = format!(
+        r#"
+        let s = http::serve("127.0.0.1", 0, |r| {{
+            if r.path == "/sleep" {{ sleep(1.5); fs::write("{m}", "ran on"); }}
+            if r.path == "/spin" {{ let i = 0; loop {{ i += 1; }} }}
+            "fast"
+        }}, #{{ handler_timeout: 0.3, workers: 1 }});
+        let url = `http://127.0.0.1:${{s.port}}`;
+        print(http::get(url + "/sleep").status_code);
+        print(http::get(url + "/spin").status_code);
+        sleep(2.0);
+        print(http::get(url + "/").text);
+        print(fs::exists("{m}"));
+        s.stop();
+        "#,
+        m = marker.display()
+    );
+    let run = eval(&code).ok();
+    assert_eq!(run.stdout, "503\n503\nfast\nfalse\n", "{}", run.stderr);
+}

@@ -219,18 +219,22 @@ async fn script_request(app: &ScriptApp, req: Request<Incoming>, peer: SocketAdd
         version: format!("{:?}", parts.version),
     }));
     let (handler, failed) = (app.handler.clone(), app.failed.clone());
-    let reply = match fibers::spawn(move || run_handler(&handler, &failed, request)) {
-        Ok(reply) => reply,
+    let (reply, cancel) = match fibers::spawn(move || run_handler(&handler, &failed, request)) {
+        Ok(spawned) => spawned,
         Err(e) => {
             eprintln!("http::serve: cannot run the handler: {}", e.message);
             return simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable");
         }
     };
-    // Past the limit the client gets 503; the fiber still runs the handler to its end.
+    // Past the limit the client gets 503 and the handler is cancelled: its script stops at
+    // its next progress tick or wait.
     match tokio::time::timeout(app.handler_timeout, reply).await {
         Ok(Ok(Ok(reply))) => into_response(reply),
         Ok(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error"),
-        Err(_) => simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable: the handler took too long"),
+        Err(_) => {
+            cancel.cancel();
+            simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable: the handler took too long")
+        }
     }
 }
 

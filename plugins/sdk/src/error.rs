@@ -147,6 +147,12 @@ thread_local! {
     static IN_GUARDED_CALL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Sets the guarded-call flag of this thread, returning the one it replaces. Fibers keep a
+/// flag each: their driver swaps it in on every resume and out on every suspension.
+pub(crate) fn swap_guarded(value: bool) -> bool {
+    IN_GUARDED_CALL.with(|c| c.replace(value))
+}
+
 /// Runs `f` marked as a guarded call, so [`install_panic_hook`] keeps its panic quiet.
 pub(crate) fn guarded<R>(f: impl FnOnce() -> R) -> R {
     let before = IN_GUARDED_CALL.with(|c| c.replace(true));

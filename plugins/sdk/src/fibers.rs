@@ -15,6 +15,12 @@
 //! A wait that does not go through the SDK's `block_on` (a blocking system call, a dynamic
 //! plugin with its own copy of this crate) blocks the thread, and so its sibling fibers,
 //! until it ends: slower, never wrong.
+//!
+//! Safety of script code: a panic in a future a fiber waits for (polled on the driver's
+//! stack) is caught there and becomes that fiber's `PluginError`; a fiber is never
+//! force-unwound through script code (one still suspended when its driver goes away is
+//! leaked, not unwound); the "inside a guarded call" flag is kept per fiber; and a fiber can
+//! be cancelled ([`Cancel`]): its script stops at the next progress tick or wait.
 
 use crate::error::{CommonError, CommonKind};
 use corosensei::stack::DefaultStack;
@@ -25,6 +31,7 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
@@ -49,6 +56,10 @@ const KEPT_STACKS: usize = 64;
 thread_local! {
     /// The running fiber's yielder; null outside fibers (set again on every resume).
     static CURRENT: Cell<*const Yielder<(), Waiting>> = const { Cell::new(std::ptr::null()) };
+    /// The running fiber's cancellation flag (set on every resume, cleared on suspension).
+    static CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+    /// The panic of the future the resumed fiber waited for, caught by its driver.
+    static FUTURE_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
     /// Stacks of ended fibers, for reuse on this thread.
     static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
 }
@@ -66,9 +77,31 @@ pub fn in_fiber() -> bool {
     !CURRENT.get().is_null()
 }
 
+/// Whether the running fiber has been cancelled (false outside fibers): the host stops its
+/// script at the next progress tick, and its waits end with `Timeout`.
+pub fn cancelled() -> bool {
+    CANCEL.with(|c| c.borrow().as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed)))
+}
+
+/// The running fiber's cancellation flag, for a wait to watch while the fiber is suspended.
+pub(crate) fn cancel_flag() -> Option<Arc<AtomicBool>> {
+    CANCEL.with(|c| c.borrow().clone())
+}
+
+/// Cancels a fiber started by [`spawn`] (a server handler past its time limit).
+#[derive(Clone, Debug)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Asks the fiber to stop: its script ends at the next progress tick or wait.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Waits for `fut` by suspending the running fiber; `shared`: see [`Waiting`]. Only call
-/// when [`in_fiber`].
-pub(crate) fn suspend_on<F: Future>(shared: bool, fut: F) -> F::Output {
+/// when [`in_fiber`]. Errors: `PluginError` when polling `fut` panicked.
+pub(crate) fn suspend_on<F: Future>(shared: bool, fut: F) -> Result<F::Output, CommonError> {
     let yielder = CURRENT.get();
     assert!(!yielder.is_null(), "suspend_on outside a fiber");
     let mut out = None;
@@ -83,7 +116,11 @@ pub(crate) fn suspend_on<F: Future>(shared: bool, fut: F) -> F::Output {
         unsafe { (*yielder).suspend(Waiting { future: NonNull::new_unchecked(erased), shared }) };
         CURRENT.set(yielder);
     }
-    out.expect("a fiber is resumed only once its future is ready")
+    // Resumed with no value: the driver caught a panic while polling the future.
+    out.ok_or_else(|| {
+        let why = FUTURE_PANIC.with(|p| p.borrow_mut().take()).unwrap_or_else(|| "unknown panic".into());
+        CommonError::new(CommonKind::PluginError, "core", format!("a wait panicked: {why}"))
+    })
 }
 
 /// A fiber's driver, boxed for the runner of its thread.
@@ -128,10 +165,13 @@ pub fn run_with_fibers<F: Future>(root: F) -> Result<F::Output, CommonError> {
     })
 }
 
+/// What [`spawn`] gives back: the fiber's value (or its panic) and its cancellation.
+pub type Spawned<R> = (Receiver<std::thread::Result<R>>, Cancel);
+
 /// Starts `body` on a new fiber of this thread; the receiver gets its value (or its panic).
 /// Call from code running under [`run_with_fibers`] on this thread. Errors: `PluginError`
 /// elsewhere, `IoError` when no stack can be mapped.
-pub fn spawn<R: 'static>(body: impl FnOnce() -> R + 'static) -> Result<Receiver<std::thread::Result<R>>, CommonError> {
+pub fn spawn<R: 'static>(body: impl FnOnce() -> R + 'static) -> Result<Spawned<R>, CommonError> {
     let runner = RUNNER.with(|r| r.borrow().clone());
     let Some(runner) = runner else {
         return Err(CommonError::new(CommonKind::PluginError, "core", "no fiber runner on this thread"));
@@ -141,10 +181,11 @@ pub fn spawn<R: 'static>(body: impl FnOnce() -> R + 'static) -> Result<Receiver<
         CURRENT.set(yielder);
         let _ = tx.send(catch_unwind(AssertUnwindSafe(body)));
     });
+    let cancel = Arc::new(AtomicBool::new(false));
     runner
-        .send(Box::pin(drive(fiber)))
+        .send(Box::pin(drive(fiber, cancel.clone())))
         .map_err(|_| CommonError::new(CommonKind::PluginError, "core", "the fiber runner has ended"))?;
-    Ok(rx)
+    Ok((rx, Cancel(cancel)))
 }
 
 /// How long a fiber may run before [`maybe_yield`] lets its siblings in.
@@ -155,7 +196,7 @@ const SLICE: Duration = Duration::from_millis(10);
 /// every few thousand script operations; does nothing outside fibers.
 pub fn maybe_yield() {
     if in_fiber() && RESUMED_AT.get().is_some_and(|at| at.elapsed() >= SLICE) {
-        suspend_on(false, tokio::task::yield_now());
+        let _ = suspend_on(false, tokio::task::yield_now());
     }
 }
 
@@ -167,7 +208,7 @@ pub fn run_interleaved(count: usize, body: Arc<dyn Fn() + Send + Sync>) -> Resul
         let mut ends = Vec::with_capacity(count);
         for _ in 0..count {
             let body = body.clone();
-            ends.push(spawn(move || body())?);
+            ends.push(spawn(move || body())?.0);
         }
         for end in ends {
             let _ = end.await;
@@ -176,25 +217,59 @@ pub fn run_interleaved(count: usize, body: Arc<dyn Fn() + Send + Sync>) -> Resul
     })?
 }
 
+/// A fiber owned by its driver. Dropping one that has not finished would make corosensei
+/// force-unwind its stack — through script code and every `catch_unwind` on it, which would
+/// swallow the unwind and go on running script code inside `Drop`. Such a fiber (its driver
+/// dropped early) is leaked instead: its stack stays mapped, nothing of it runs again.
+struct Owned(Option<Fiber>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(fiber) = self.0.take() {
+            if !fiber.done() {
+                std::mem::forget(fiber);
+            }
+        }
+    }
+}
+
 /// Resumes `fiber` until it returns, waiting (asynchronously) for each future it suspends
-/// on; then keeps its stack for the next fiber of this thread.
-async fn drive(mut fiber: Fiber) {
+/// on; then keeps its stack for the next fiber of this thread. The fiber's own
+/// guarded-call flag and cancellation flag are in place while it runs.
+async fn drive(fiber: Fiber, cancel: Arc<AtomicBool>) {
+    let mut owned = Owned(Some(fiber));
+    let mut guard_flag = false;
     loop {
+        let Some(fiber) = owned.0.as_mut() else { return };
         RESUMED_AT.set(Some(Instant::now()));
+        let outer_flag = crate::error::swap_guarded(guard_flag);
+        let outer_cancel = CANCEL.with(|c| c.borrow_mut().replace(cancel.clone()));
         let step = fiber.resume(());
+        CANCEL.with(|c| *c.borrow_mut() = outer_cancel);
+        guard_flag = crate::error::swap_guarded(outer_flag);
         CURRENT.set(std::ptr::null());
         match step {
             CoroutineResult::Yield(waiting) => {
-                // SAFETY: see `suspend_on` — the future is alive and pinned until it is ready.
-                std::future::poll_fn(|cx| {
+                // SAFETY: see `suspend_on` — the future is alive and pinned until it is ready,
+                // and after a panic it is never polled again (the fiber resumes at once).
+                let polled = std::future::poll_fn(|cx| {
                     let _context = waiting.shared.then(|| crate::runtime::runtime().enter());
-                    unsafe { Pin::new_unchecked(&mut *waiting.future.as_ptr()) }.poll(cx)
+                    match catch_unwind(AssertUnwindSafe(|| {
+                        unsafe { Pin::new_unchecked(&mut *waiting.future.as_ptr()) }.poll(cx)
+                    })) {
+                        Ok(poll) => poll.map(|()| None),
+                        Err(panic) => std::task::Poll::Ready(Some(crate::error::panic_message(&*panic))),
+                    }
                 })
-                .await
+                .await;
+                if let Some(why) = polled {
+                    FUTURE_PANIC.with(|p| *p.borrow_mut() = Some(why));
+                }
             }
             CoroutineResult::Return(()) => break,
         }
     }
+    let Some(fiber) = owned.0.take() else { return };
     let stack = fiber.into_stack();
     STACKS.with(|s| {
         let mut kept = s.borrow_mut();
@@ -324,5 +399,93 @@ mod tests {
         )
         .unwrap();
         assert_eq!(done.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_panic_in_a_waited_future_is_a_plugin_error_of_that_fiber() {
+        // The future panics while the driver polls it (on the driver's stack): the fiber
+        // gets a PluginError, its siblings and the runner go on.
+        let good = Arc::new(AtomicUsize::new(0));
+        let (g, which) = (good.clone(), Arc::new(AtomicUsize::new(0)));
+        run_interleaved(
+            3,
+            Arc::new(move || {
+                if which.fetch_add(1, Ordering::SeqCst) == 0 {
+                    let out = crate::runtime::block_on("test", async {
+                        tokio::task::yield_now().await;
+                        panic!("future panics on purpose")
+                    });
+                    if out.is_err_and(|e| e.kind == CommonKind::PluginError && e.message.contains("on purpose")) {
+                        g.fetch_add(1, Ordering::SeqCst);
+                    }
+                } else if crate::runtime::block_on("test", tokio::time::sleep(Duration::from_millis(20))).is_ok() {
+                    g.fetch_add(1, Ordering::SeqCst);
+                }
+            }),
+        )
+        .unwrap();
+        assert_eq!(good.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn the_guarded_call_flag_is_kept_per_fiber() {
+        // Two fibers in guarded calls that end in the other order than they began used to
+        // leave the thread's flag stuck at true.
+        run_interleaved(
+            2,
+            Arc::new({
+                let which = Arc::new(AtomicUsize::new(0));
+                move || {
+                    let nap = if which.fetch_add(1, Ordering::SeqCst) == 0 { 20 } else { 60 };
+                    crate::error::guarded(|| {
+                        let _ = crate::runtime::block_on("test", tokio::time::sleep(Duration::from_millis(nap)));
+                    });
+                }
+            }),
+        )
+        .unwrap();
+        assert!(!crate::error::swap_guarded(false), "the flag is stuck after the fibers ended");
+    }
+
+    #[test]
+    fn a_fiber_whose_driver_is_dropped_is_not_unwound_through_its_code() {
+        // A value on the fiber's stack whose Drop would run if corosensei force-unwound it.
+        struct Marker(Arc<AtomicUsize>);
+        impl Drop for Marker {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let d = dropped.clone();
+        let fiber = Fiber::with_stack(take_stack().unwrap(), move |yielder, ()| {
+            CURRENT.set(yielder);
+            let _marker = Marker(d);
+            let _ = crate::runtime::block_on("test", std::future::pending::<()>());
+        });
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut driver = Box::pin(drive(fiber, Arc::new(AtomicBool::new(false))));
+            std::future::poll_fn(|cx| {
+                let _ = driver.as_mut().poll(cx);
+                std::task::Poll::Ready(())
+            })
+            .await;
+        });
+        assert_eq!(dropped.load(Ordering::SeqCst), 0, "script-side Drop ran: the fiber was unwound");
+    }
+
+    #[test]
+    fn a_cancelled_fiber_stops_waiting() {
+        let outcome = run_with_fibers(async {
+            let (end, cancel) =
+                spawn(|| crate::runtime::block_on("test", tokio::time::sleep(Duration::from_secs(30)))).unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            cancel.cancel();
+            end.await
+        })
+        .unwrap();
+        let err = outcome.unwrap().unwrap().unwrap_err();
+        assert!(err.message.contains("cancelled"), "{}", err.message);
     }
 }

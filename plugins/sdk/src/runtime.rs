@@ -41,10 +41,11 @@ const INTERRUPT_POLL: Duration = Duration::from_millis(50);
 /// siblings'.
 pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
     if crate::fibers::in_fiber() {
-        return crate::fibers::suspend_on(true, interruptible(protocol, fut));
+        let cancel = crate::fibers::cancel_flag();
+        return crate::fibers::suspend_on(true, interruptible(protocol, fut, cancel))?;
     }
     not_inside_a_runtime(protocol)?;
-    runtime().block_on(interruptible(protocol, fut))
+    runtime().block_on(interruptible(protocol, fut, None))
 }
 
 thread_local! {
@@ -56,13 +57,14 @@ thread_local! {
 /// [`block_on`].
 pub fn block_on_local<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
     if crate::fibers::in_fiber() {
-        return crate::fibers::suspend_on(false, interruptible(protocol, fut));
+        let cancel = crate::fibers::cancel_flag();
+        return crate::fibers::suspend_on(false, interruptible(protocol, fut, cancel))?;
     }
     not_inside_a_runtime(protocol)?;
     LOCAL.with(|cell| match local_runtime(cell) {
-        Some(rt) => rt.block_on(interruptible(protocol, fut)),
+        Some(rt) => rt.block_on(interruptible(protocol, fut, None)),
         // No epoll/eventfd for a thread of its own (descriptor limit): share the runtime.
-        None => runtime().block_on(interruptible(protocol, fut)),
+        None => runtime().block_on(interruptible(protocol, fut, None)),
     })
 }
 
@@ -119,8 +121,13 @@ fn not_inside_a_runtime(protocol: &str) -> Result<(), CommonError> {
     Ok(())
 }
 
-/// `fut`, ended early with `Timeout` when the host's interruption flag is raised.
-async fn interruptible<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
+/// `fut`, ended early with `Timeout` when the host's interruption flag is raised, or when
+/// the waiting fiber is cancelled (`cancel`).
+async fn interruptible<F: Future>(
+    protocol: &str,
+    fut: F,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> Result<F::Output, CommonError> {
     tokio::pin!(fut);
     // First look after one period: an interval's immediate first tick would cost every
     // call an extra wake-up for nothing.
@@ -131,6 +138,9 @@ async fn interruptible<F: Future>(protocol: &str, fut: F) -> Result<F::Output, C
             _ = tick.tick() => {
                 if crate::host::host().interrupted() {
                     return Err(CommonError::new(CommonKind::Timeout, protocol, "interrupted"));
+                }
+                if cancel.as_ref().is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+                    return Err(CommonError::new(CommonKind::Timeout, protocol, "cancelled: past its time limit"));
                 }
             }
         }
