@@ -561,3 +561,43 @@ fn stop_never_waits_for_a_signal_that_was_already_sent() {
     .ok();
     assert_eq!(out.stdout, "0\n");
 }
+
+/// Regression: `socket::serve` started one thread per connection without bound (10,000
+/// clients made 10,000 threads with 8 MiB stacks). Connections beyond `workers` wait in the
+/// accept backlog: the thread count stays at workers + a fixed few, and every client is
+/// still answered as workers free up.
+#[test]
+fn many_clients_at_once_cost_no_more_threads_than_workers() {
+    use std::io::{Read, Write};
+    const WORKERS: usize = 4;
+    const CLIENTS: usize = 600;
+    let dir = common::temp_dir();
+    let code = r#"
+        let server = socket::serve("127.0.0.1", 0, |conn| { let d = conn.recv(16); conn.sendall(d); }, #{ workers: 4, backlog: 4096 });
+        print(server.port);
+        server.wait();
+    "#;
+    let (srv, port) = netscript_server(&script(dir.path(), "bounded.rhai", code), &[]);
+    let mut clients: Vec<std::net::TcpStream> = (0..CLIENTS)
+        .map(|_| {
+            let s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+            s
+        })
+        .collect();
+    let threads = || {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", srv.pid())).unwrap();
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse::<usize>().unwrap()
+    };
+    let busy = threads();
+    assert!(busy <= WORKERS + 16, "{busy} threads for {CLIENTS} connected clients and {WORKERS} workers");
+    for (i, c) in clients.iter_mut().enumerate() {
+        c.write_all(format!("{i:06}").as_bytes()).unwrap();
+    }
+    for (i, c) in clients.iter_mut().enumerate() {
+        let mut got = [0u8; 6];
+        c.read_exact(&mut got).unwrap_or_else(|e| panic!("client {i}: {e}"));
+        assert_eq!(&got, format!("{i:06}").as_bytes());
+    }
+    assert!(threads() <= WORKERS + 16);
+}

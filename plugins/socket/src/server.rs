@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 /// Stack of a connection thread: room for deeply nested script code.
 const HANDLER_STACK: usize = 8 << 20;
@@ -168,8 +168,12 @@ fn error_text(err: &EvalAltResult) -> String {
     err.to_string().replace('\n', " ")
 }
 
-/// Runs the handler for one connection on a thread of its own.
-fn spawn_handler(inner: Arc<ServerInner>, handler: FnPtr, conn: TcpConnection) {
+/// Connections handled at once by default (`workers`); more wait in the accept backlog.
+const DEFAULT_WORKERS: usize = 64;
+
+/// Runs the handler for one connection on a pool thread; `permit` (one of the server's
+/// `workers`) is given back when the handler ends.
+fn spawn_handler(inner: Arc<ServerInner>, handler: FnPtr, conn: TcpConnection, permit: OwnedSemaphorePermit) {
     inner.active.fetch_add(1, Ordering::Relaxed);
     inner.served.fetch_add(1, Ordering::Relaxed);
     let job_inner = inner.clone();
@@ -183,6 +187,7 @@ fn spawn_handler(inner: Arc<ServerInner>, handler: FnPtr, conn: TcpConnection) {
         }
         conn.0.close();
         inner.active.fetch_sub(1, Ordering::Relaxed);
+        drop(permit);
     });
     if let Err(e) = Pool::get().run(job) {
         inner.active.fetch_sub(1, Ordering::Relaxed);
@@ -190,9 +195,25 @@ fn spawn_handler(inner: Arc<ServerInner>, handler: FnPtr, conn: TcpConnection) {
     }
 }
 
-/// The accept loop: until `stop()`, hand every connection to a handler thread.
-async fn accept_loop(inner: Arc<ServerInner>, listener: Arc<RawListener>, handler: FnPtr, limit: Limit) {
+/// The accept loop: until `stop()`, hand every connection to a handler thread. A
+/// connection is accepted only once one of the `workers` is free: beyond that, clients wait
+/// in the listen backlog and cost no thread.
+async fn accept_loop(
+    inner: Arc<ServerInner>,
+    listener: Arc<RawListener>,
+    handler: FnPtr,
+    limit: Limit,
+    workers: Arc<Semaphore>,
+) {
     loop {
+        let permit = tokio::select! {
+            biased;
+            _ = inner.stop.closed() => break,
+            permit = workers.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
         let accepted = tokio::select! {
             biased;
             _ = inner.stop.closed() => break,
@@ -201,7 +222,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: Arc<RawListener>, handle
         match accepted {
             Ok((stream, local, peer)) => {
                 let conn = TcpConnection(Arc::new(StreamCore::new(stream, local, peer, limit)));
-                spawn_handler(inner.clone(), handler.clone(), conn);
+                spawn_handler(inner.clone(), handler.clone(), conn, permit);
             }
             Err(e) => {
                 // Out of descriptors or a client that reset before accept: keep serving.
@@ -217,8 +238,13 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: Arc<RawListener>, handle
 }
 
 fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> SocketResult<Server> {
-    let opts = net::options("serve", opts, &["timeout", "backlog"])?;
+    let opts = net::options("serve", opts, &["timeout", "backlog", "workers"])?;
     let limit = net::option_limit(&opts)?;
+    let workers = match opts.int("workers")? {
+        None => DEFAULT_WORKERS,
+        Some(n) if (1..=4096).contains(&n) => n as usize,
+        Some(n) => return Err(SocketError::invalid(format!("serve: workers must be 1-4096, not {n}"))),
+    };
     let backlog = tcp::backlog_option(&opts)?;
     let core = tcp::listen(host, port, backlog)?;
     let Endpoint::Ip(local) = core.local else {
@@ -236,7 +262,7 @@ fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> SocketResult<Serve
     });
     // The loop owns the only other reference to the listener; `core` lets go of its own.
     core.close();
-    runtime::runtime().spawn(accept_loop(inner.clone(), listener, handler, limit));
+    runtime::runtime().spawn(accept_loop(inner.clone(), listener, handler, limit, Arc::new(Semaphore::new(workers))));
     Ok(Server(inner))
 }
 
@@ -247,8 +273,8 @@ pub fn register(m: &mut ModuleBuilder) {
         "serve",
         &["host", "port", "handler"],
         r#"
-        Serves TCP on `host:port`: each connection runs `handler(conn)` on its own worker
-        thread, concurrently with the others, and is closed when the handler returns. A
+        Serves TCP on `host:port`: each connection runs `handler(conn)` on a worker thread,
+        up to 64 at once (the `workers` option), and is closed when the handler returns. A
         handler that throws is logged on stderr and closes only its connection; the server
         keeps serving. Port 0 picks a free port (`.port`). Returns a `Server` handle with
         `.port`, `.stop()` and `.wait()`. The handler gets its data as arguments only.
@@ -277,13 +303,15 @@ pub fn register(m: &mut ModuleBuilder) {
         &["host", "port", "handler", "options"],
         r#"
         `serve` with options: `timeout` (seconds; the default for every call on each
-        connection, 30 s otherwise) and `backlog` (pending connections, default 1024).
+        connection, 30 s otherwise), `backlog` (pending connections, default 1024) and
+        `workers` (connections handled at once, each on a thread, default 64: further
+        clients wait in the backlog and cost no thread).
 
         ```rhai
         let server = socket::serve("::1", 0, |conn| conn.sendall(conn.read_line()), #{ timeout: 5 });
         ```
 
-        Errors: `InvalidArgument` (unknown option, bad port or backlog), `HostNotFound`,
+        Errors: `InvalidArgument` (unknown option, bad port, backlog or workers), `HostNotFound`,
         `IoError`, `PermissionDenied`.
         "#,
         |host: &str, port: INT, handler: FnPtr, opts: Map| -> ScriptResult<Server> {
