@@ -4,6 +4,9 @@
 //! the register context cross the library boundary, so a plugin built against a changed SDK
 //! must be refused even when nobody bumped the API version.
 use std::hash::Hasher;
+
+#[path = "src/fnv.rs"]
+mod fnv;
 use std::path::Path;
 use std::process::Command;
 
@@ -25,7 +28,7 @@ fn main() {
     files.push(Path::new(&manifest_dir).join("Cargo.toml"));
     files.sort();
     // FNV-1a over each file's path (relative) and bytes: stable across machines and checkouts.
-    let mut hash = Fnv64(0xcbf2_9ce4_8422_2325);
+    let mut hash = fnv::Fnv64::default();
     hash.write(std::env::var("CARGO_PKG_VERSION").unwrap_or_default().as_bytes());
     for file in &files {
         let relative = file.strip_prefix(&manifest_dir).unwrap_or(file);
@@ -45,19 +48,6 @@ fn collect_sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
             collect_sources(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
-        }
-    }
-}
-
-struct Fnv64(u64);
-impl Hasher for Fnv64 {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
 }

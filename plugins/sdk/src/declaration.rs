@@ -110,7 +110,7 @@ pub struct PluginDeclaration {
 /// dependency graph, another profile), which is exactly when values cannot be shared.
 pub fn abi_fingerprint() -> u64 {
     use std::mem::size_of;
-    let mut h = Fnv64::default();
+    let mut h = crate::fnv::Fnv64::default();
     let types: [(TypeId, usize); 11] = [
         (TypeId::of::<rhai::Dynamic>(), size_of::<rhai::Dynamic>()),
         (TypeId::of::<rhai::Module>(), size_of::<rhai::Module>()),
@@ -135,25 +135,6 @@ pub fn abi_fingerprint() -> u64 {
     API_VERSION.hash(&mut h);
     SDK_IDENTITY.hash(&mut h);
     h.finish()
-}
-
-/// FNV-1a: fixed keys, so both sides of the boundary hash alike.
-struct Fnv64(u64);
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
-impl Hasher for Fnv64 {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 /// Runs a plugin's register function inside the plugin: installs the host's hashing seed

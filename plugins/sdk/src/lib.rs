@@ -20,6 +20,7 @@ pub mod builder;
 pub mod declaration;
 pub mod error;
 pub mod fibers;
+mod fnv;
 pub mod host;
 pub mod json;
 pub mod options;

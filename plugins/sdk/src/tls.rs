@@ -112,16 +112,15 @@ pub fn client_config(protocol: &str, trust: &Trust) -> Result<Arc<rustls::Client
         return Ok(config.clone());
     }
     let provider = provider();
-    let verifier: Arc<dyn ServerCertVerifier> = if trust.insecure {
+    if trust.insecure {
         warn_insecure_once(protocol);
-        Arc::new(NoVerification(provider.clone()))
-    } else {
-        let extra = match &trust.ca_file {
-            Some(path) => read_certs(protocol, path, "ca_file")?,
-            None => Vec::new(),
-        };
-        Arc::new(TrustVerifier { provider: provider.clone(), extra, inner: OnceLock::new() })
+    }
+    let extra = match (&trust.ca_file, trust.insecure) {
+        (Some(path), false) => read_certs(protocol, path, "ca_file")?,
+        _ => Vec::new(),
     };
+    let verifier =
+        Arc::new(TrustVerifier { provider: provider.clone(), insecure: trust.insecure, extra, inner: OnceLock::new() });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| CommonError::new(CommonKind::TlsError, protocol, format!("TLS set-up: {e}")))?
@@ -286,16 +285,18 @@ pub fn server_config(
 }
 
 /// The system roots plus `ca_file` (built on the first handshake), and the pinned-certificate
-/// rule for certificates listed in `ca_file`.
+/// rule for certificates listed in `ca_file`; with `insecure`, any certificate (the
+/// handshake's signatures are still checked).
 struct TrustVerifier {
     provider: Arc<CryptoProvider>,
+    insecure: bool,
     extra: Vec<CertificateDer<'static>>,
     inner: OnceLock<Result<Arc<rustls_platform_verifier::Verifier>, TlsFailure>>,
 }
 
 impl std::fmt::Debug for TrustVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TrustVerifier(system roots + {} from ca_file)", self.extra.len())
+        write!(f, "TrustVerifier(system roots + {} from ca_file, insecure: {})", self.extra.len(), self.insecure)
     }
 }
 
@@ -368,6 +369,9 @@ impl ServerCertVerifier for TrustVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, TlsFailure> {
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
         match self.inner()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Ok(verified) => Ok(verified),
             Err(_) if self.extra.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
@@ -397,45 +401,6 @@ impl ServerCertVerifier for TrustVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `insecure: true`: any certificate, but the handshake's signatures are still real.
-#[derive(Debug)]
-struct NoVerification(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, TlsFailure> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsFailure> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsFailure> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
