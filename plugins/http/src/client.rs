@@ -139,7 +139,7 @@ impl Client {
     /// A client for `key`; `jar` enables cookies. Fails on an unreadable `ca_file` or a TLS
     /// set-up error.
     pub fn new(key: &ClientKey, jar: Option<Arc<reqwest::cookie::Jar>>) -> HttpResult<Client> {
-        let trust = Trust { insecure: key.insecure, ca_file: key.ca_file.clone(), alpn: Vec::new() }
+        let trust = Trust { insecure: key.insecure, ca_file: key.ca_file.clone(), ..Trust::default() }
             .with_alpn(&[b"h2", b"http/1.1"]);
         let tls = netscript_sdk::tls::client_config(PROTOCOL, &trust)?;
         let client = Client(Arc::new(ClientShared { key: key.clone(), jar, guard: Arc::new(Guard::default()), tls }));

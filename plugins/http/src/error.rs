@@ -97,12 +97,12 @@ impl HttpError {
         if err.is_builder() {
             return Self::invalid(format!("invalid request: {}", chain_text(&err)));
         }
-        let text = chain_text(&err);
-        let mut source: Option<&(dyn StdError + 'static)> = Some(&err);
         if let Some(failure) = netscript_sdk::tls::failure_in(&err) {
             let host = err.url().and_then(|u| u.host_str()).unwrap_or("the server");
             return Self::common(CommonKind::TlsError, netscript_sdk::tls::describe(failure, host));
         }
+        let text = chain_text(&err);
+        let mut source: Option<&(dyn StdError + 'static)> = Some(&err);
         while let Some(e) = source {
             if let Some(io) = e.downcast_ref::<std::io::Error>() {
                 if let Some(inner) = io.get_ref() {

@@ -187,19 +187,8 @@ pub fn parse_limit(value: &Dynamic) -> SocketResult<Limit> {
     if value.is_unit() {
         return Ok(Limit::Forever);
     }
-    let secs = if let Ok(f) = value.as_float() {
-        f
-    } else if let Ok(i) = value.as_int() {
-        i as FLOAT
-    } else {
-        return Err(SocketError::invalid(format!(
-            "settimeout: expected a number of seconds or (), not {}",
-            value.type_name()
-        )));
-    };
-    let limit =
-        netscript_sdk::timeout::positive(PROTOCOL, "settimeout: the timeout (use () to wait without limit)", secs)?;
-    Ok(duration_limit(limit))
+    let what = "settimeout: the timeout (use () to wait without limit)";
+    Ok(duration_limit(netscript_sdk::timeout::positive_value(PROTOCOL, what, value)?))
 }
 
 /// A limit of `limit`; "no limit" durations ([`netscript_sdk::timeout::NO_LIMIT`]) mean no limit.
