@@ -18,7 +18,7 @@ use netscript_sdk::tls::Trust;
 use reqwest::{Method, Url};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -55,35 +55,29 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Resolves `url`'s host and asks the permission checker; blocking (DNS).
+    /// Resolves `url`'s host and asks the permission checker (the SDK's
+    /// `net::resolve_checked_now`: on a fiber the lookup suspends it).
     pub fn check(&self, url: &Url) -> HttpResult<()> {
         let name = url.host_str().ok_or_else(|| HttpError::invalid(format!("URL {url} has no host")))?;
         let port = url.port_or_known_default().unwrap_or(80);
-        let bare = name.trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = bare.parse::<IpAddr>() {
-            return Ok(host().check_net(bare, port, &[ip])?);
+        if let Some(ip) = netscript_sdk::net::ip_literal(name) {
+            return Ok(netscript_sdk::net::check(name, port, &[SocketAddr::new(ip, port)])?);
         }
         let fresh = {
             let pinned = self.pinned.lock().unwrap_or_else(|e| e.into_inner());
             pinned.get(name).filter(|(at, _)| at.elapsed() < PIN_TTL).map(|(_, ips)| ips.clone())
         };
         let ips = match fresh {
-            Some(ips) => ips,
-            None => {
-                let not_found = |e: std::io::Error| {
-                    HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {name}: {e}"))
-                };
-                // The system resolver blocks: on a fiber it runs on the blocking pool.
-                let host = (name.to_string(), port);
-                let found = netscript_sdk::runtime::run_blocking(PROTOCOL, move || host.to_socket_addrs())?;
-                let ips: Vec<IpAddr> = found.map_err(not_found)?.map(|a| a.ip()).collect();
-                if ips.is_empty() {
-                    return Err(HttpError::common(CommonKind::HostNotFound, format!("{name} has no address")));
-                }
+            Some(ips) => {
+                let addrs: Vec<SocketAddr> = ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect();
+                netscript_sdk::net::check(name, port, &addrs)?;
                 ips
             }
+            None => netscript_sdk::net::resolve_checked_now(PROTOCOL, name, port, DEFAULT_TIMEOUT)?
+                .into_iter()
+                .map(|a| a.ip())
+                .collect(),
         };
-        host().check_net(name, port, &ips)?;
         self.pinned.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), (Instant::now(), ips));
         Ok(())
     }

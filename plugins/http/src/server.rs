@@ -21,11 +21,10 @@ use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use netscript_sdk::error::CommonKind;
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
 use netscript_sdk::{fibers, runtime};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -265,14 +264,8 @@ fn into_response(reply: Reply) -> Response<Body> {
 /// Resolves `host`, checks the permission and binds a listener.
 fn bind(host: &str, port: INT, backlog: u32) -> HttpResult<tokio::net::TcpListener> {
     let port = u16::try_from(port).map_err(|_| HttpError::invalid(format!("port {port} is outside 0-65535")))?;
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| HttpError::common(CommonKind::HostNotFound, format!("cannot resolve {host}: {e}")))?
-        .collect();
-    let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
-    netscript_sdk::host().check_net(host, port, &ips)?;
-    let addr =
-        *addrs.first().ok_or_else(|| HttpError::common(CommonKind::HostNotFound, format!("{host} has no address")))?;
+    let addrs = netscript_sdk::net::resolve_checked_now(PROTOCOL, host, port, Duration::from_secs(30))?;
+    let addr = addrs[0];
     let listener = runtime::block_on(PROTOCOL, async move {
         let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
         socket.set_reuseaddr(true)?;

@@ -67,6 +67,20 @@ pub enum CommonKind {
 }
 
 impl CommonKind {
+    /// The kind of an I/O error: the one table every plugin uses. A wait that ran out
+    /// (`TimedOut`, and `WouldBlock` from a socket timeout) is `Timeout`.
+    pub fn of_io(err: &std::io::Error) -> CommonKind {
+        use std::io::ErrorKind as K;
+        match err.kind() {
+            K::ConnectionRefused => CommonKind::ConnectionRefused,
+            K::TimedOut | K::WouldBlock => CommonKind::Timeout,
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::NotConnected => {
+                CommonKind::ConnectionClosed
+            }
+            _ => CommonKind::IoError,
+        }
+    }
+
     /// The kind's script name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -112,18 +126,10 @@ impl CommonError {
     pub fn timeout(protocol: &str, what: &str, limit: std::time::Duration) -> Self {
         Self::new(CommonKind::Timeout, protocol, format!("{what} timed out after {}", crate::timeout::describe(limit)))
     }
-    /// Maps an I/O error to its kind; `context` says what was being done (`connect to h:p`).
+    /// Maps an I/O error to its kind ([`CommonKind::of_io`]); `context` says what was being
+    /// done (`connect to h:p`).
     pub fn from_io(protocol: &str, context: &str, err: &std::io::Error) -> Self {
-        use std::io::ErrorKind as K;
-        let kind = match err.kind() {
-            K::ConnectionRefused => CommonKind::ConnectionRefused,
-            K::TimedOut | K::WouldBlock => CommonKind::Timeout,
-            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof | K::NotConnected => {
-                CommonKind::ConnectionClosed
-            }
-            _ => CommonKind::IoError,
-        };
-        Self::new(kind, protocol, format!("{context}: {err}"))
+        Self::new(CommonKind::of_io(err), protocol, format!("{context}: {err}"))
     }
 }
 

@@ -10,6 +10,7 @@
 //! - [`error`]: the common error kinds and the single conversion to a script error map.
 //! - [`host`]: what the host lends plugins: permission checks and interruption.
 //! - [`fibers`]: several script calls interleaved on one thread (`parallel`).
+//! - [`net`]: resolve, permission-check and connect (happy eyeballs), within one timeout.
 //! - [`json`]: JSON ⇄ Rhai values, the one conversion everything uses.
 //! - [`options`]: strict parsing of a script's trailing option map.
 //! - [`runtime`]: the tokio runtimes that plugin I/O runs on, with timeouts.
@@ -23,6 +24,7 @@ pub mod fibers;
 mod fnv;
 pub mod host;
 pub mod json;
+pub mod net;
 pub mod options;
 pub mod runtime;
 pub mod timeout;

@@ -5,7 +5,7 @@
 //! take their kind from it, so a refused connect is `ConnectionRefused` and a reset is
 //! `ConnectionClosed` wherever they happen.
 
-use netscript_sdk::error::{CommonError, ScriptError};
+use netscript_sdk::error::{CommonError, CommonKind, ScriptError};
 use std::io;
 
 /// The protocol name every socket error carries.
@@ -74,7 +74,7 @@ impl ScriptError for SocketError {
             Self::InvalidArgument(_) => "InvalidArgument",
             Self::HostNotFound { .. } => "HostNotFound",
             Self::Closed { .. } => "ConnectionClosed",
-            Self::Io { source, .. } => io_kind(source),
+            Self::Io { source, .. } => CommonKind::of_io(source).as_str(),
             Self::Host(common) => common.kind.as_str(),
         }
     }
@@ -87,26 +87,12 @@ impl ScriptError for SocketError {
     }
 }
 
-/// The script kind of an OS error.
-fn io_kind(err: &io::Error) -> &'static str {
-    use io::ErrorKind as K;
-    match err.kind() {
-        K::ConnectionRefused => "ConnectionRefused",
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected | K::UnexpectedEof => {
-            "ConnectionClosed"
-        }
-        K::TimedOut => "Timeout",
-        _ => "IoError",
-    }
-}
-
 /// The result type of the plugin's Rust functions.
 pub type SocketResult<T> = Result<T, SocketError>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use netscript_sdk::error::CommonKind;
 
     #[test]
     fn io_errors_take_their_kind_from_the_os_error() {

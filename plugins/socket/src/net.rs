@@ -285,8 +285,7 @@ pub fn wait_detached<T>(
 
 /// Parses an IP literal, with or without brackets (`[::1]`).
 pub fn ip_literal(host: &str) -> Option<IpAddr> {
-    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    bare.parse().ok()
+    netscript_sdk::net::ip_literal(host)
 }
 
 /// Resolves `host:port` to the addresses to use, keeping only `family` when given.
@@ -299,13 +298,7 @@ pub fn resolve(
     limit: Option<Duration>,
 ) -> SocketResult<Vec<SocketAddr>> {
     let wanted = |a: &SocketAddr| family.is_none_or(|f| Family::of(a) == f);
-    if host.contains('\0') {
-        return Err(SocketError::invalid("host name contains a NUL byte"));
-    }
-    if host.is_empty() {
-        if !passive {
-            return Err(SocketError::invalid("empty host name"));
-        }
+    if host.is_empty() && passive {
         let any: IpAddr = match family {
             Some(Family::Inet6) => Ipv6Addr::UNSPECIFIED.into(),
             _ => Ipv4Addr::UNSPECIFIED.into(),
@@ -320,19 +313,10 @@ pub fn resolve(
             Err(SocketError::invalid(format!("address {ip} is not of family {}", family.map_or("", Family::name))))
         };
     }
-    let name = host.to_string();
-    let found: Vec<SocketAddr> = wait_detached(&format!("resolve {host}"), limit, async move {
-        tokio::net::lookup_host((name.as_str(), port))
-            .await
-            .map(|addrs| addrs.collect())
-            .map_err(|e| SocketError::HostNotFound { host: name.clone(), reason: e.to_string() })
+    let found = wait_detached(&format!("resolve {host}"), limit, async {
+        Ok(netscript_sdk::net::resolve(PROTOCOL, host, port).await?)
     })?;
-    let mut out: Vec<SocketAddr> = Vec::new();
-    for addr in found.into_iter().filter(wanted) {
-        if !out.contains(&addr) {
-            out.push(addr);
-        }
-    }
+    let out: Vec<SocketAddr> = found.into_iter().filter(wanted).collect();
     if out.is_empty() {
         return Err(SocketError::HostNotFound {
             host: host.into(),
@@ -347,8 +331,7 @@ pub fn resolve(
 
 /// Asks the host whether the script may reach or bind `host:port`.
 pub fn check_net(host: &str, port: u16, addrs: &[SocketAddr]) -> SocketResult<()> {
-    let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
-    Ok(netscript_sdk::host().check_net(host, port, &ips)?)
+    Ok(netscript_sdk::net::check(host, port, addrs)?)
 }
 
 /// Resolves and checks in one step: what connect, bind and listen do first.

@@ -188,7 +188,7 @@ impl Socket {
             State::Open(sock) => {
                 let made = if self.is_ip() {
                     if let Some(addr) = sock.local_addr().ok().and_then(|a| a.as_socket()) {
-                        net::check_net(&addr.ip().to_string(), addr.port(), &[addr])?;
+                        netscript_sdk::net::check_addr(addr)?;
                     }
                     tcp::listen_socket(sock, backlog)
                 } else {

@@ -46,16 +46,8 @@ impl Listening for TcpListener {
     }
 }
 
-/// `connect to host:port`, with the resolved address when the host was a name.
-fn connect_context(host: &str, addr: &SocketAddr) -> String {
-    if net::ip_literal(host).is_some() {
-        format!("connect to {addr}")
-    } else {
-        format!("connect to {host} ({addr})")
-    }
-}
-
-/// Connects to the first of `addrs` that answers, within `limit` seconds in all.
+/// Connects to the first of `addrs` that answers (the SDK's happy eyeballs), within
+/// `limit` in all.
 pub fn connect_addrs(
     host: &str,
     addrs: &[SocketAddr],
@@ -63,15 +55,8 @@ pub fn connect_addrs(
     timeout: Limit,
 ) -> SocketResult<StreamCore> {
     let life = net::Lifetime::default();
-    let stream = net::wait("connect", limit, &life, async {
-        let mut last = None;
-        for addr in addrs {
-            match tokio::net::TcpStream::connect(addr).await {
-                Ok(stream) => return Ok(stream),
-                Err(e) => last = Some(SocketError::io(connect_context(host, addr), e)),
-            }
-        }
-        Err(last.unwrap_or_else(|| SocketError::HostNotFound { host: host.into(), reason: "no address".into() }))
+    let (stream, _) = net::wait("connect", limit, &life, async {
+        Ok(netscript_sdk::net::connect_addrs(crate::error::PROTOCOL, host, addrs).await?)
     })?;
     stream_core(stream, timeout)
 }
