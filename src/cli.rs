@@ -56,6 +56,10 @@ pub struct Cli {
     /// Trace what netscript does to stderr (-v debug, -vv trace).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Print the protocol conversation on stderr (`> ` sent, `< ` received, credentials as
+    /// ****): protocol names, comma-separated, or `all`.
+    #[arg(long, value_name = "PROTOS", value_delimiter = ',')]
+    pub trace: Vec<String>,
 }
 
 /// The tour, embedded so `netscript --tour` works from any folder.
@@ -67,6 +71,7 @@ const AFTER_HELP: &str = "Examples:
   netscript -e 'print(addr::ip(\"::1\"))'      run a line
   netscript --doc addr                       the addr module's reference
   netscript --allow-net=127.0.0.1:25 x.rhai  run with only that network access
+  netscript --trace http x.rhai              show the HTTP conversation
 Plugins also load from every folder in NETSCRIPT_PLUGIN_PATH.";
 
 /// Runs the CLI with `builtins` as the linked-in plugins; returns the process exit code.
@@ -97,7 +102,12 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
         }
     };
 
-    let runtime = match Runtime::new(RuntimeConfig { builtins, plugin_paths: cli.plugin.clone(), permissions }) {
+    let runtime = match Runtime::new(RuntimeConfig {
+        builtins,
+        plugin_paths: cli.plugin.clone(),
+        permissions,
+        traced: cli.trace.clone(),
+    }) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("PluginError: {e}");
@@ -188,7 +198,28 @@ fn init_tracing(verbose: u8) {
     }
     let level = if verbose > 1 { "trace" } else { "debug" };
     let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| RedactingStderr(Vec::new()))
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into()))
         .try_init();
+}
+
+/// A `tracing` line writer that redacts secrets before the line reaches stderr (libraries
+/// log requests and errors under `-vv`).
+struct RedactingStderr(Vec<u8>);
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactingStderr {
+    fn drop(&mut self) {
+        let text = netscript_sdk::host().redact(&String::from_utf8_lossy(&self.0));
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+    }
 }

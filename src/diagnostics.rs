@@ -97,7 +97,8 @@ pub fn render(runtime: &Runtime, failure: &ScriptFailure, source: &str, name: &s
         }
         ScriptFailure::Exit(code) => return format!("exit({code})\n"),
     };
-    render_at(&kind, &message, pos, source, name)
+    // The message and the source line shown can both hold a password.
+    netscript_sdk::host().redact(&render_at(&kind, &message, pos, source, name))
 }
 
 /// `kind: message (file:line:col)` plus the line and a caret.

@@ -42,6 +42,8 @@ pub struct RuntimeConfig {
     pub plugin_paths: Vec<PathBuf>,
     /// The permission checker.
     pub permissions: Permissions,
+    /// Protocols `--trace` asked for (`all` for every one); empty: none.
+    pub traced: Vec<String>,
 }
 
 /// Fixes this process's Rhai hashing seed (once) and returns it.
@@ -68,7 +70,7 @@ impl Runtime {
     pub fn new(config: RuntimeConfig) -> Result<Runtime, PluginLoadError> {
         let seed = hashing_seed();
         netscript_sdk::error::install_panic_hook();
-        let host = HostServices::install(config.permissions);
+        let host = HostServices::install(config.permissions, config.traced);
 
         let mut loaded: Vec<LoadedPlugin> =
             (config.builtins)().into_iter().map(|info| LoadedPlugin::new(info, PluginSource::BuiltIn)).collect();

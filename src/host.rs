@@ -1,6 +1,6 @@
 //! The services the runtime lends every plugin (the SDK's [`Host`] trait): the permission
-//! checker, the interruption flag set by Ctrl-C, and calling script closures from any
-//! thread with the one shared engine.
+//! checker, the interruption flag set by Ctrl-C, calling script closures from any thread
+//! with the one shared engine, the redaction set of secrets, and `--trace` output.
 
 use crate::permissions::Permissions;
 use netscript_sdk::error::CommonError;
@@ -11,10 +11,17 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
+/// Secrets shorter than this are not redacted (they would blank out ordinary text).
+const MIN_SECRET: usize = 3;
+
 /// The runtime's implementation of [`Host`]; one per process, leaked so plugins can keep
 /// a `&'static` to it.
 pub struct HostServices {
     permissions: Permissions,
+    /// Secrets to replace with `****` in everything netscript prints (longest first).
+    secrets: RwLock<Vec<String>>,
+    /// Protocols whose conversation `--trace` prints (`all`: every one).
+    traced: Vec<String>,
     interrupted: AtomicBool,
     engine: OnceLock<Arc<Engine>>,
     /// The script functions closures may call (the running script's, or the REPL's so far).
@@ -23,9 +30,11 @@ pub struct HostServices {
 
 impl HostServices {
     /// Creates and leaks the process's host services.
-    pub fn install(permissions: Permissions) -> &'static HostServices {
+    pub fn install(permissions: Permissions, traced: Vec<String>) -> &'static HostServices {
         let host: &'static HostServices = Box::leak(Box::new(HostServices {
             permissions,
+            secrets: RwLock::new(Vec::new()),
+            traced,
             interrupted: AtomicBool::new(false),
             engine: OnceLock::new(),
             library: RwLock::new(Arc::new(AST::empty())),
@@ -82,6 +91,35 @@ impl Host for HostServices {
     }
     fn interrupted(&self) -> bool {
         self.interrupted.load(Ordering::Relaxed)
+    }
+    fn add_secret(&self, secret: &str) {
+        // Shorter ones would blank out ordinary words everywhere.
+        if secret.chars().count() < MIN_SECRET {
+            return;
+        }
+        let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        if !secrets.iter().any(|s| s == secret) {
+            secrets.push(secret.to_string());
+            // Longest first, so a secret that contains another is replaced whole.
+            secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+    fn redact(&self, text: &str) -> String {
+        let secrets = self.secrets.read().unwrap_or_else(|e| e.into_inner());
+        let mut out = text.to_string();
+        for secret in secrets.iter() {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "****");
+            }
+        }
+        out
+    }
+    fn trace_enabled(&self, protocol: &str) -> bool {
+        !self.traced.is_empty() && self.traced.iter().any(|p| p == "all" || p == protocol)
+    }
+    fn trace_line(&self, protocol: &str, line: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr().lock(), "[{protocol}] {}", self.redact(line));
     }
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         let library = self.library.read().unwrap_or_else(|e| e.into_inner()).clone();

@@ -847,3 +847,31 @@ fn a_handler_past_its_limit_is_cancelled_after_the_503() {
     let run = eval(&code).ok();
     assert_eq!(run.stdout, "503\n503\nfast\nfalse\n", "{}", run.stderr);
 }
+
+/// Secrets never reach stderr: http basic auth, a URL with user-info, a bearer token and a
+/// failing login, run with `-vv` and `--trace all`; the uncaught error at the end shows the
+/// source line that holds a password. Not one of the passwords may appear in the output.
+#[test]
+fn secrets_never_appear_in_errors_logs_or_traces() {
+    let nginx = nginx();
+    let port = nginx.port;
+    let code = format!(
+        r#"
+        let ok = http::get("http://127.0.0.1:{port}/private/", #{{ auth: ["user", "pa55"] }});
+        print(ok.status_code);
+        print(http::get("http://user:pa55@127.0.0.1:{port}/private/").status_code);
+        print(http::get("http://127.0.0.1:{port}/hello.txt", #{{ headers: #{{ Authorization: "Bearer tok-en-9f8e7d" }} }}).status_code);
+        try {{ http::get("http://user:wrong-pass-77@127.0.0.1:{port}/private/").raise_for_status(); }}
+        catch (e) {{ print(e.kind); log::warn(`failed: ${{e.message}} (wrong-pass-77)`); }}
+        http::get("http://user:uncaught-pw-42@127.0.0.1:1/");
+        "#
+    );
+    let out = run(&["-vv", "--trace", "all", "-e", &code]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "200\n200\n200\nHTTPError\n");
+    assert!(out.stderr.contains("[http] > authorization: ****"), "the trace is there: {}", out.stderr);
+    for secret in ["pa55", "tok-en-9f8e7d", "wrong-pass-77", "uncaught-pw-42", "dXNlcjpwYTU1"] {
+        assert!(!out.stderr.contains(secret), "{secret} leaked:\n{}", out.stderr);
+    }
+    assert!(out.stderr.contains("ConnectionRefused"), "{}", out.stderr);
+}

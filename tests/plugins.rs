@@ -152,7 +152,7 @@ fn a_library_without_the_declaration_is_a_plugin_error() {
 fn a_plugin_for_another_api_version_is_refused_naming_both_versions() {
     let run = bare(&["--plugin", &lib("netscript_fixture_mismatch"), "-e", "1"]);
     assert_eq!(run.status, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("built for plugin API 999, this netscript has 2"), "{}", run.stderr);
+    assert!(run.stderr.contains("built for plugin API 999, this netscript has 3"), "{}", run.stderr);
 }
 
 #[test]

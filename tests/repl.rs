@@ -278,6 +278,20 @@ fn a_line_with_a_password_is_not_written_to_the_history_file() {
     assert!(!text.contains("s3"), "{text}");
 }
 
+/// A secret handed to a plugin (here the password of a URL) is `****` in the history entry.
+#[test]
+fn a_secret_given_to_a_plugin_is_redacted_in_the_history_file() {
+    let mut repl = Repl::start();
+    repl.enter(r#"let u = "http://me:qz8-hidden@127.0.0.1:1/"; let r = 0; try { http::get(u); } catch { r = 7; } r"#);
+    repl.expect_line("7");
+    repl.enter(":quit");
+    let history = repl.history.clone();
+    assert_eq!(repl.exit_status(), 0);
+    let text = std::fs::read_to_string(&history).expect("history file written");
+    assert!(text.contains("me:****@127.0.0.1"), "{text}");
+    assert!(!text.contains("qz8-hidden"), "{text}");
+}
+
 #[test]
 fn history_from_an_earlier_session_is_recalled_with_the_up_arrow() {
     let mut first = Repl::start();

@@ -601,3 +601,26 @@ fn many_clients_at_once_cost_no_more_threads_than_workers() {
     }
     assert!(threads() <= WORKERS + 16);
 }
+
+/// `--trace socket` shows each line sent (`> `) and received (`< `), binary data as a count.
+#[test]
+fn trace_shows_the_conversation() {
+    let out = common::run(&[
+        "--trace",
+        "socket",
+        "-e",
+        r#"
+        let s = socket::serve("127.0.0.1", 0, |c| c.sendall(c.recv(100)));
+        let c = socket::tcp_connect("127.0.0.1", s.port);
+        c.sendall("EHLO there\r\n");
+        print(c.recv(100).len());
+        c.sendall(blob(3, 0));
+        c.close();
+        "#,
+    ])
+    .ok();
+    assert_eq!(out.stdout, "12\n");
+    assert!(out.stderr.contains("[socket] > EHLO there\n"), "{}", out.stderr);
+    assert!(out.stderr.contains("[socket] < EHLO there\n"), "{}", out.stderr);
+    assert!(out.stderr.contains("[socket] > [3 bytes]\n"), "{}", out.stderr);
+}

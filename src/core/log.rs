@@ -14,7 +14,7 @@ pub fn enable_debug(on: bool) {
 fn emit(level: &str, msg: &str) {
     let ts = chrono::Local::now().format("%H:%M:%S%.3f");
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{ts} {level:<5} {msg}");
+    let _ = writeln!(err, "{ts} {level:<5} {}", host().redact(msg));
 }
 
 /// Registers the `log` module.

@@ -89,11 +89,13 @@ pub fn run(runtime: &Runtime) -> ExitCode {
         if entry.trim().is_empty() {
             continue;
         }
-        remember(&mut editor, history.as_deref(), &entry);
         let step = match entry.trim().strip_prefix(':') {
             Some(command) => session.command(command, &mut editor),
             None => session.eval(&entry),
         };
+        // After running it: a secret the entry handed to a plugin is known by now, and the
+        // history gets the entry with it as `****`.
+        remember(&mut editor, history.as_deref(), &netscript_sdk::host().redact(&entry));
         match step {
             Step::Done => {}
             Step::Failed => failed = true,
@@ -151,7 +153,8 @@ fn is_sensitive(entry: &str) -> bool {
     SENSITIVE.iter().any(|word| lower.contains(word))
 }
 
-/// Adds `entry` to the history and appends it to the file at once (a crash loses nothing),
+/// Adds `entry` (already redacted) to the history and appends it to the file at once (a
+/// crash loses nothing),
 /// unless it is sensitive: then it is kept nowhere, not even for the up arrow. `:quit` is
 /// left out too, so the up arrow in the next session brings back real work.
 fn remember(editor: &mut LineEditor<'_>, file: Option<&Path>, entry: &str) {

@@ -14,6 +14,7 @@ use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::response::{to_json, HttpResponse, ResponseData};
 use netscript_sdk::error::{CommonError, CommonKind};
 use netscript_sdk::prelude::*;
+use netscript_sdk::secret::Secret;
 use netscript_sdk::tls::Trust;
 use reqwest::{Method, Url};
 use std::cell::RefCell;
@@ -229,8 +230,8 @@ pub struct RequestOptions {
     pub query: Vec<(String, String)>,
     /// Seconds for the whole exchange.
     pub timeout: Duration,
-    /// Basic auth.
-    pub auth: Option<(String, String)>,
+    /// Basic auth (user, password).
+    pub auth: Option<(String, Secret)>,
     /// The body.
     pub body: Body,
     /// Cookies sent with this request.
@@ -241,6 +242,21 @@ pub struct RequestOptions {
 pub const REQUEST_KEYS: &[&str] = &["headers", "query", "timeout", "auth", "data", "json", "body", "cookies"];
 /// Option keys that shape the client.
 pub const CLIENT_KEYS: &[&str] = &["follow_redirects", "max_redirects", "insecure", "ca_file"];
+
+/// Header pairs; the values of credential headers (`Authorization`, `Proxy-Authorization`)
+/// become secrets, and so does the token after their scheme word (`Bearer abc` → `abc`).
+pub fn header_pairs(map: &Map) -> HttpResult<Vec<(String, String)>> {
+    let pairs = string_pairs(map, "header")?;
+    for (name, value) in &pairs {
+        if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization") {
+            Secret::register(value);
+            if let Some((_, token)) = value.split_once(' ') {
+                Secret::register(token.trim());
+            }
+        }
+    }
+    Ok(pairs)
+}
 
 /// `#{a: 1}` → `[("a", "1")]`, rejecting CR/LF.
 pub fn string_pairs(map: &Map, what: &str) -> HttpResult<Vec<(String, String)>> {
@@ -256,7 +272,7 @@ pub fn string_pairs(map: &Map, what: &str) -> HttpResult<Vec<(String, String)>> 
 
 /// Reads the per-request options out of a parsed option map.
 pub fn request_options(opts: &Options, default_timeout: Duration) -> HttpResult<RequestOptions> {
-    let headers = opts.map("headers")?.map(|m| string_pairs(&m, "header")).transpose()?.unwrap_or_default();
+    let headers = opts.map("headers")?.map(|m| header_pairs(&m)).transpose()?.unwrap_or_default();
     let query = opts.map("query")?.map(|m| string_pairs(&m, "query parameter")).transpose()?.unwrap_or_default();
     let cookies = opts.map("cookies")?.map(|m| string_pairs(&m, "cookie")).transpose()?.unwrap_or_default();
     let timeout = opts.duration("timeout", default_timeout)?;
@@ -284,14 +300,14 @@ pub fn request_options(opts: &Options, default_timeout: Duration) -> HttpResult<
     Ok(RequestOptions { headers, query, timeout, auth, body, cookies })
 }
 
-/// `auth: [user, password]`.
-pub fn parse_auth(v: &Dynamic) -> HttpResult<(String, String)> {
+/// `auth: [user, password]`; the password becomes a secret.
+pub fn parse_auth(v: &Dynamic) -> HttpResult<(String, Secret)> {
     let bad = || HttpError::invalid("option 'auth' must be [user, password]");
     let arr = v.clone().try_cast::<Array>().ok_or_else(bad)?;
     if arr.len() != 2 {
         return Err(bad());
     }
-    Ok((arr[0].to_string(), arr[1].to_string()))
+    Ok((arr[0].to_string(), Secret::new(arr[1].to_string())))
 }
 
 /// A string or blob option as bytes.
@@ -323,6 +339,13 @@ pub fn client_key(opts: &Options) -> HttpResult<ClientKey> {
 /// Parses and checks a URL: http or https, with a host.
 pub fn parse_url(url: &str) -> HttpResult<Url> {
     let parsed = Url::parse(url).map_err(|e| HttpError::invalid(format!("invalid URL '{url}': {e}")))?;
+    // `http://user:password@host/`: the password is a secret, as written and decoded.
+    if let Some(password) = parsed.password() {
+        Secret::register(password);
+        if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8() {
+            Secret::register(&decoded);
+        }
+    }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(HttpError::invalid(format!("unsupported URL scheme '{}' in '{url}'", parsed.scheme())));
     }
@@ -357,7 +380,7 @@ pub fn build_request(
         rb = rb.header(reqwest::header::COOKIE, cookie);
     }
     if let Some((user, pass)) = &ro.auth {
-        rb = rb.basic_auth(user, Some(pass));
+        rb = rb.basic_auth(user, Some(pass.expose()));
     }
     match &ro.body {
         Body::None => rb,
@@ -379,6 +402,7 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
     // A second copy for one retry on a connection the server had just closed (browsers do
     // the same for idempotent requests); never for POST/PATCH, which may have been acted on.
     let spare = if idempotent { request.try_clone() } else { None };
+    trace_request(&request);
     let timeout = ro.timeout;
     let started = Instant::now();
     let outcome = block_on_local(PROTOCOL, async move {
@@ -387,6 +411,7 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
             (Err(e), Some(spare)) if closed_before_answer(&e) => inner.execute(spare).await?,
             (sent, _) => sent?,
         };
+        trace_response(&resp);
         let status = resp.status().as_u16();
         let version = format!("{:?}", resp.version());
         let final_url = resp.url().to_string();
@@ -396,6 +421,7 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let body = resp.bytes().await?;
+        netscript_sdk::trace::received(PROTOCOL, &format!("[{} bytes of body]", body.len()));
         Ok::<_, reqwest::Error>((status, version, final_url, headers, body))
     })?;
     waited_now();
@@ -408,6 +434,43 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
         body,
         elapsed: started.elapsed().as_secs_f64(),
     })))
+}
+
+/// `--trace http`: the request line, its headers (credentials masked) and the body size.
+pub fn trace_request(request: &reqwest::Request) {
+    if !netscript_sdk::trace::enabled(PROTOCOL) {
+        return;
+    }
+    let url = request.url();
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    netscript_sdk::trace::sent(PROTOCOL, &format!("{} {target} {:?}", request.method(), request.version()));
+    netscript_sdk::trace::sent(PROTOCOL, &format!("Host: {}", url.host_str().unwrap_or("")));
+    for (name, value) in request.headers() {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        netscript_sdk::trace::sent(PROTOCOL, &netscript_sdk::trace::header(name.as_str(), &value));
+    }
+    if let Some(len) = request.body().and_then(|b| b.as_bytes()).map(<[u8]>::len) {
+        netscript_sdk::trace::sent(PROTOCOL, &format!("[{len} bytes of body]"));
+    }
+}
+
+/// `--trace http`: the status line and the headers of a response.
+pub fn trace_response(resp: &reqwest::Response) {
+    if !netscript_sdk::trace::enabled(PROTOCOL) {
+        return;
+    }
+    let status = resp.status();
+    netscript_sdk::trace::received(
+        PROTOCOL,
+        &format!("{:?} {} {}", resp.version(), status.as_u16(), status.canonical_reason().unwrap_or("")),
+    );
+    for (name, value) in resp.headers() {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        netscript_sdk::trace::received(PROTOCOL, &netscript_sdk::trace::header(name.as_str(), &value));
+    }
 }
 
 thread_local! {

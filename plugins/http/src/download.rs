@@ -35,6 +35,7 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
     let request = client::build_request(&inner, Method::GET, parsed, &ro)
         .build()
         .map_err(|e| HttpError::from_reqwest(e, idle))?;
+    client::trace_request(&request);
     let file = tmp.as_file_mut();
     let written = block_on_local(PROTOCOL, async move {
         client::settle_pooled_connections().await;
@@ -43,6 +44,7 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
             .await
             .map_err(|_| timed(format!("download of {url}")))?
             .map_err(|e| HttpError::from_reqwest(e, idle))?;
+        client::trace_response(&resp);
         let status = resp.status();
         if status.as_u16() >= 400 {
             return Err(HttpError::Status {

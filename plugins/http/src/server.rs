@@ -261,6 +261,19 @@ fn into_response(reply: Reply) -> Response<Body> {
     resp
 }
 
+/// `--trace http` on the server side: a request (`<`) or response (`>`) head, credential
+/// headers masked.
+fn trace_head(mark: &str, first: &str, headers: &hyper::HeaderMap) {
+    let line = |text: &str| match mark {
+        "<" => netscript_sdk::trace::received(PROTOCOL, text),
+        _ => netscript_sdk::trace::sent(PROTOCOL, text),
+    };
+    line(first);
+    for (name, value) in headers {
+        line(&netscript_sdk::trace::header(name.as_str(), &String::from_utf8_lossy(value.as_bytes())));
+    }
+}
+
 /// Resolves `host`, checks the permission and binds a listener.
 fn bind(host: &str, port: INT, backlog: u32) -> HttpResult<tokio::net::TcpListener> {
     let port = u16::try_from(port).map_err(|_| HttpError::invalid(format!("port {port} is outside 0-65535")))?;
@@ -401,10 +414,17 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                 let inner = inner2.clone();
                 async move {
                     inner.served.fetch_add(1, Ordering::Relaxed);
+                    let traced = netscript_sdk::trace::enabled(PROTOCOL);
+                    if traced {
+                        trace_head("<", &format!("{} {} {:?}", req.method(), req.uri(), req.version()), req.headers());
+                    }
                     let resp = match &*app {
                         App::Script(s) => script_request(s, req, peer).await,
                         App::Dir(d) => d.handle(req).await,
                     };
+                    if traced {
+                        trace_head(">", &format!("{:?} {}", resp.version(), resp.status()), resp.headers());
+                    }
                     Ok::<_, std::convert::Infallible>(resp)
                 }
             });

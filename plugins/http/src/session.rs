@@ -16,7 +16,7 @@ struct SessionInner {
     client: Client,
     jar: Arc<reqwest::cookie::Jar>,
     headers: Vec<(String, String)>,
-    auth: Option<(String, String)>,
+    auth: Option<(String, netscript_sdk::secret::Secret)>,
     timeout: std::time::Duration,
 }
 
@@ -24,7 +24,7 @@ fn new_session(opts: Map) -> HttpResult<HttpSession> {
     let allowed: Vec<&str> = ["headers", "auth", "timeout"].iter().chain(CLIENT_KEYS).copied().collect();
     let opts = Options::parse(PROTOCOL, "session", opts, &allowed)?;
     let key: ClientKey = client::client_key(&opts)?;
-    let headers = opts.map("headers")?.map(|m| client::string_pairs(&m, "header")).transpose()?.unwrap_or_default();
+    let headers = opts.map("headers")?.map(|m| client::header_pairs(&m)).transpose()?.unwrap_or_default();
     let auth = opts.get("auth").map(client::parse_auth).transpose()?;
     let timeout = opts.duration("timeout", DEFAULT_TIMEOUT)?;
     let jar = Arc::new(reqwest::cookie::Jar::default());

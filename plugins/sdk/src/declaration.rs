@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 pub const MAGIC: [u8; 8] = *b"NETSCRPT";
 /// Version of this plugin interface: bump on any change to the declaration, [`RegisterContext`],
 /// [`RegisterOutput`], [`PluginInfo`] or the [`Host`](crate::host::Host) trait.
-pub const API_VERSION: u32 = 2;
+pub const API_VERSION: u32 = 3;
 /// The rustc that built this copy of the SDK (recorded by the build script).
 pub const RUSTC_VERSION: &str = env!("NETSCRIPT_RUSTC_VERSION");
 /// The Rhai version the SDK re-exports (pinned with `=` in Cargo.toml).

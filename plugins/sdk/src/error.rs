@@ -23,7 +23,8 @@ pub fn script_error(err: impl ScriptError) -> Box<EvalAltResult> {
     let mut map = Map::new();
     map.insert("kind".into(), err.kind().into());
     map.insert("protocol".into(), err.protocol().into());
-    map.insert("message".into(), err.to_string().into());
+    // A password a plugin passed to a library can come back inside its error text.
+    map.insert("message".into(), crate::host::host().redact(&err.to_string()).into());
     map.insert("code".into(), err.code().map_or(Dynamic::UNIT, Dynamic::from_int));
     err.extend(&mut map);
     Box::new(EvalAltResult::ErrorRuntime(map.into(), Position::NONE))

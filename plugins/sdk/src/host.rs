@@ -28,6 +28,16 @@ pub trait Host: Send + Sync {
     /// Calls a script closure from any thread (a server's connection handler, a task).
     /// The host owns the engine; a plugin never keeps one of its own.
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>>;
+    /// Remembers a secret (a password, a token): from now on [`Host::redact`] replaces it
+    /// with `****` in every error message, log line, trace line and REPL history entry.
+    /// Use [`crate::secret::Secret::new`], which calls this.
+    fn add_secret(&self, secret: &str);
+    /// `text` with every secret the host knows replaced by `****`.
+    fn redact(&self, text: &str) -> String;
+    /// Whether `--trace` asked for `protocol`'s conversation.
+    fn trace_enabled(&self, protocol: &str) -> bool;
+    /// Prints one trace line of `protocol` (redacted) on stderr; see [`crate::trace`].
+    fn trace_line(&self, protocol: &str, line: &str);
 }
 
 static HOST: OnceLock<&'static dyn Host> = OnceLock::new();
@@ -79,6 +89,14 @@ impl Host for NoHost {
     fn interrupted(&self) -> bool {
         false
     }
+    fn add_secret(&self, _: &str) {}
+    fn redact(&self, text: &str) -> String {
+        text.to_string()
+    }
+    fn trace_enabled(&self, _: &str) -> bool {
+        false
+    }
+    fn trace_line(&self, _: &str, _: &str) {}
     fn call_fn(&self, f: &FnPtr, _: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         Err(crate::error::script_error(CommonError::new(
             CommonKind::PluginError,

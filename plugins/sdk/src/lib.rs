@@ -15,6 +15,8 @@
 //! - [`options`]: strict parsing of a script's trailing option map.
 //! - [`runtime`]: the tokio runtimes that plugin I/O runs on, with timeouts.
 //! - [`tls`]: TLS modes, trust (system roots, `ca_file`, `insecure`), handshakes, error texts.
+//! - [`secret`]: `Secret`, a string that prints as `****` and that the host redacts everywhere.
+//! - [`trace`]: `--trace` lines (`> ` sent, `< ` received), credentials masked.
 //! - [`timeout`]: seconds from a script as a `Duration` (huge = no limit, never a panic).
 
 pub mod builder;
@@ -27,8 +29,10 @@ pub mod json;
 pub mod net;
 pub mod options;
 pub mod runtime;
+pub mod secret;
 pub mod timeout;
 pub mod tls;
+pub mod trace;
 
 /// The exact Rhai the host uses; plugins must use this one, never their own.
 pub use rhai;

@@ -2,7 +2,7 @@
 //! handle is a cheap clone; sends and receives need no lock (each datagram is whole), and
 //! `close()` from any clone wakes every waiting call.
 
-use crate::error::{SocketError, SocketResult};
+use crate::error::{SocketError, SocketResult, PROTOCOL};
 use crate::net::{self, Lifetime, Limit, TimeoutCell, DEFAULT_TIMEOUT};
 use crate::stream::Endpoint;
 use netscript_sdk::prelude::*;
@@ -46,25 +46,31 @@ pub enum RawDatagram {
 
 impl RawDatagram {
     fn try_send_to(&self, data: &[u8], to: &Destination) -> io::Result<usize> {
-        match (self, to) {
-            (Self::Udp(s), Destination::Ip(addr)) => s.try_send_to(data, *addr),
-            (Self::Unix(s), Destination::Path(path)) => s.try_send_to(data, path),
-            _ => Err(io::Error::new(io::ErrorKind::InvalidInput, "address of the wrong family")),
-        }
+        let n = match (self, to) {
+            (Self::Udp(s), Destination::Ip(addr)) => s.try_send_to(data, *addr)?,
+            (Self::Unix(s), Destination::Path(path)) => s.try_send_to(data, path)?,
+            _ => return Err(io::Error::new(io::ErrorKind::InvalidInput, "address of the wrong family")),
+        };
+        netscript_sdk::trace::payload(PROTOCOL, true, &data[..n]);
+        Ok(n)
     }
 
     fn try_send(&self, data: &[u8]) -> io::Result<usize> {
-        match self {
-            Self::Udp(s) => s.try_send(data),
-            Self::Unix(s) => s.try_send(data),
-        }
+        let n = match self {
+            Self::Udp(s) => s.try_send(data)?,
+            Self::Unix(s) => s.try_send(data)?,
+        };
+        netscript_sdk::trace::payload(PROTOCOL, true, &data[..n]);
+        Ok(n)
     }
 
     fn try_recv_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, Endpoint)> {
-        match self {
-            Self::Udp(s) => s.try_recv_buf_from(buf).map(|(n, a)| (n, Endpoint::Ip(a))),
-            Self::Unix(s) => s.try_recv_buf_from(buf).map(|(n, a)| (n, Endpoint::of_unix(&a))),
-        }
+        let got = match self {
+            Self::Udp(s) => s.try_recv_buf_from(buf).map(|(n, a)| (n, Endpoint::Ip(a)))?,
+            Self::Unix(s) => s.try_recv_buf_from(buf).map(|(n, a)| (n, Endpoint::of_unix(&a)))?,
+        };
+        netscript_sdk::trace::payload(PROTOCOL, false, buf);
+        Ok(got)
     }
 
     async fn readable(&self) -> io::Result<()> {

@@ -205,18 +205,22 @@ impl RawStream {
         };
         // SAFETY: `recv` initialised the first `n` bytes of the spare capacity.
         unsafe { buf.set_len(len + n) };
+        netscript_sdk::trace::payload(PROTOCOL, false, &buf[len..]);
         Ok(n)
     }
 
     /// Writes what the socket takes within `slice` (`MSG_NOSIGNAL`: a closed peer is an
     /// error, not a signal).
     fn write(&self, data: &[u8], slice: Duration) -> io::Result<usize> {
-        if fibers::in_fiber() {
+        let n = if fibers::in_fiber() {
             let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-            return self.on_fiber(Interest::WRITABLE, slice, || self.socket.send_with_flags(data, flags));
-        }
-        self.set_slice(Direction::Send, slice)?;
-        self.socket.send(data)
+            self.on_fiber(Interest::WRITABLE, slice, || self.socket.send_with_flags(data, flags))?
+        } else {
+            self.set_slice(Direction::Send, slice)?;
+            self.socket.send(data)?
+        };
+        netscript_sdk::trace::payload(PROTOCOL, true, &data[..n]);
+        Ok(n)
     }
 
     /// The socket, for options and shutdown.
