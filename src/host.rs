@@ -121,6 +121,13 @@ impl Host for HostServices {
         use std::io::Write;
         let _ = writeln!(std::io::stderr().lock(), "[{protocol}] {}", self.redact(line));
     }
+    fn create_atomic(&self, path: &Path) -> Result<Box<dyn netscript_sdk::AtomicFile>, CommonError> {
+        let checked = self.permissions.check_write(path)?;
+        Ok(Box::new(crate::core::fs::AtomicWrite::create(&checked)?))
+    }
+    fn progress(&self, total: Option<u64>, label: &str, bytes: bool) -> Box<dyn netscript_sdk::Progress> {
+        Box::new(crate::core::progress::Bar::new(total, label, bytes))
+    }
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         let library = self.library.read().unwrap_or_else(|e| e.into_inner()).clone();
         f.call::<Dynamic>(self.engine(), &library, args)

@@ -19,18 +19,55 @@ fn writable(path: &str) -> ScriptResult<PathBuf> {
     host().check_write(Path::new(path)).map_err(script_error)
 }
 
-/// Writes `data` to `path` atomically (temp file in the same folder + rename).
-pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new().prefix(".netscript-").suffix(".tmp").tempfile_in(dir)?;
-    tmp.write_all(data)?;
-    tmp.as_file().sync_all()?;
-    // Keep an existing file's permissions.
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+/// The host's atomic file ([`netscript_sdk::AtomicFile`]): a temp file in the target's
+/// folder, synced and renamed into place on commit. The one implementation: `fs::write`
+/// and every plugin (`http::download`, `ftp` retrievals) use it.
+pub struct AtomicWrite {
+    tmp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+impl AtomicWrite {
+    /// Starts writing `target` (already permission-checked). Errors: `IoError`.
+    pub fn create(target: &Path) -> Result<AtomicWrite, CommonError> {
+        let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".netscript-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| CommonError::from_io("core", &format!("create a temp file in {}", dir.display()), &e))?;
+        Ok(AtomicWrite { tmp, target: target.to_path_buf() })
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+}
+
+impl std::io::Write for AtomicWrite {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.tmp.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+impl netscript_sdk::AtomicFile for AtomicWrite {
+    fn commit(self: Box<Self>) -> Result<(), CommonError> {
+        let target = self.target.display().to_string();
+        let failed = |what: &str, e: &std::io::Error| CommonError::from_io("core", &format!("{what} {target}"), e);
+        self.tmp.as_file().sync_all().map_err(|e| failed("sync", &e))?;
+        // Keep an existing file's permissions.
+        if let Ok(meta) = std::fs::metadata(&self.target) {
+            let _ = std::fs::set_permissions(self.tmp.path(), meta.permissions());
+        }
+        self.tmp.persist(&self.target).map_err(|e| failed("rename into", &e.error))?;
+        Ok(())
+    }
+}
+
+/// Writes `data` to `path` atomically (temp file in the same folder + rename).
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), CommonError> {
+    let mut file = Box::new(AtomicWrite::create(path)?);
+    file.write_all(data).map_err(|e| CommonError::from_io("core", &format!("write {}", path.display()), &e))?;
+    netscript_sdk::AtomicFile::commit(file)
 }
 
 /// Registers the `fs` module.
@@ -80,7 +117,7 @@ pub fn register(m: &mut ModuleBuilder) {
         |path: &str, data: Dynamic| -> ScriptResult<()> {
             let bytes = bytes_of(&data, "fs::write: data")?;
             let p = writable(path)?;
-            write_atomic(&p, &bytes).map_err(|e| io_err("cannot write", path, &e))
+            write_atomic(&p, &bytes).map_err(script_error)
         },
     );
     m.func(

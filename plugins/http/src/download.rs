@@ -3,10 +3,9 @@
 
 use crate::client::{self, Client, ClientKey, CLIENT_KEYS, DEFAULT_TIMEOUT, REQUEST_KEYS};
 use crate::error::{HttpError, HttpResult, PROTOCOL};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use netscript_sdk::prelude::*;
 use reqwest::Method;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
@@ -14,17 +13,9 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
     let opts = Options::parse(PROTOCOL, "download", opts, &allowed)?;
     let key: ClientKey = client::client_key(&opts)?;
     let mut ro = client::request_options(&opts, DEFAULT_TIMEOUT)?;
-    let show = opts.bool("progress", true)? && std::io::stderr().is_terminal();
-    let target = Path::new(path);
-    host().check_write(target)?;
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".netscript-download-")
-        .tempfile_in(&parent)
-        .map_err(|e| HttpError::io(&format!("create a temp file in {}", parent.display()), &e))?;
+    let show = opts.bool("progress", true)?;
+    // The host's atomic file: a temp file beside `path`, renamed into place on commit.
+    let mut file = host().create_atomic(Path::new(path))?;
     // `timeout` bounds each wait for data, not the whole (possibly long) transfer.
     let idle = ro.timeout;
     ro.timeout = netscript_sdk::timeout::NO_LIMIT;
@@ -36,7 +27,7 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
         .build()
         .map_err(|e| HttpError::from_reqwest(e, idle))?;
     client::trace_request(&request);
-    let file = tmp.as_file_mut();
+    let sink = &mut file;
     let written = block_on_local(PROTOCOL, async move {
         client::settle_pooled_connections().await;
         let timed = |what: String| HttpError::from(netscript_sdk::CommonError::timeout(PROTOCOL, &what, idle));
@@ -53,18 +44,7 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
                 url: resp.url().to_string(),
             });
         }
-        let bar = match resp.content_length() {
-            Some(n) => ProgressBar::new(n),
-            None => ProgressBar::no_length(),
-        };
-        if show {
-            bar.set_style(
-                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-        } else {
-            bar.set_draw_target(ProgressDrawTarget::hidden());
-        }
+        let bar = show.then(|| host().progress(resp.content_length(), "", true));
         let mut total: u64 = 0;
         loop {
             let chunk = tokio::time::timeout(idle, resp.chunk())
@@ -72,15 +52,18 @@ fn download(url: &str, path: &str, opts: Map) -> HttpResult<INT> {
                 .map_err(|_| timed(format!("download of {url}")))?
                 .map_err(|e| HttpError::from_reqwest(e, idle))?;
             let Some(chunk) = chunk else { break };
-            file.write_all(&chunk).map_err(|e| HttpError::io("write the download", &e))?;
+            sink.write_all(&chunk).map_err(|e| HttpError::io("write the download", &e))?;
             total += chunk.len() as u64;
-            bar.inc(chunk.len() as u64);
+            if let Some(bar) = &bar {
+                bar.inc(chunk.len() as u64);
+            }
         }
-        bar.finish_and_clear();
+        if let Some(bar) = &bar {
+            bar.finish();
+        }
         Ok(total)
     })??;
-    tmp.as_file().sync_all().map_err(|e| HttpError::io("sync the download", &e))?;
-    tmp.persist(target).map_err(|e| HttpError::io(&format!("rename the download to {path}"), &e.error))?;
+    file.commit()?;
     Ok(written as INT)
 }
 

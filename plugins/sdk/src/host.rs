@@ -1,4 +1,6 @@
-//! What the host lends every plugin: the permission checker and the interruption flag.
+//! What the host lends every plugin: the permission checker, the interruption flag, calling
+//! script closures, the redaction set and `--trace`, atomic files and progress bars (one
+//! implementation each, in the host: no plugin depends on `tempfile` or `indicatif`).
 //!
 //! A plugin asks [`host()`] before it touches the network, a file or the environment. The
 //! host hands its implementation over at registration, so built-in and dynamic plugins ask
@@ -10,6 +12,24 @@ use rhai::{Dynamic, EvalAltResult, FnPtr};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+
+/// A file being written that appears at its path only when committed: the data goes to a
+/// temporary file in the target's folder, `commit` syncs it to disk and renames it into
+/// place (keeping an existing file's permissions). Dropped uncommitted, it leaves nothing.
+pub trait AtomicFile: std::io::Write + Send {
+    /// Syncs and renames the file into place. Errors: `IoError`.
+    fn commit(self: Box<Self>) -> Result<(), CommonError>;
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+pub trait Progress: Send + Sync {
+    /// Advances by `n` steps (or bytes).
+    fn inc(&self, n: u64);
+    /// Changes the label.
+    fn set_message(&self, text: &str);
+    /// Completes the bar (and clears a byte bar).
+    fn finish(&self);
+}
 
 /// Services the host provides; implemented by the netscript runtime.
 pub trait Host: Send + Sync {
@@ -38,6 +58,12 @@ pub trait Host: Send + Sync {
     fn trace_enabled(&self, protocol: &str) -> bool;
     /// Prints one trace line of `protocol` (redacted) on stderr; see [`crate::trace`].
     fn trace_line(&self, protocol: &str, line: &str);
+    /// Starts writing `path` atomically (see [`AtomicFile`]), after the write permission
+    /// check. Errors: `PermissionDenied`, `IoError` (the folder is missing or read-only).
+    fn create_atomic(&self, path: &Path) -> Result<Box<dyn AtomicFile>, CommonError>;
+    /// A progress bar of `total` steps (`None`: unknown), labelled; `bytes` shows sizes and
+    /// a rate. Hidden when stderr is not a terminal.
+    fn progress(&self, total: Option<u64>, label: &str, bytes: bool) -> Box<dyn Progress>;
 }
 
 static HOST: OnceLock<&'static dyn Host> = OnceLock::new();
@@ -97,6 +123,13 @@ impl Host for NoHost {
         false
     }
     fn trace_line(&self, _: &str, _: &str) {}
+    fn create_atomic(&self, path: &Path) -> Result<Box<dyn AtomicFile>, CommonError> {
+        self.check(&format!("writing {}", path.display()))?;
+        Err(CommonError::new(CommonKind::PluginError, "core", "atomic files need a netscript host"))
+    }
+    fn progress(&self, _: Option<u64>, _: &str, _: bool) -> Box<dyn Progress> {
+        Box::new(NoProgress)
+    }
     fn call_fn(&self, f: &FnPtr, _: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         Err(crate::error::script_error(CommonError::new(
             CommonKind::PluginError,
@@ -104,6 +137,14 @@ impl Host for NoHost {
             format!("cannot call {} without a netscript host", f.fn_name()),
         )))
     }
+}
+
+/// The progress bar of a stand-in host: draws nothing.
+struct NoProgress;
+impl Progress for NoProgress {
+    fn inc(&self, _: u64) {}
+    fn set_message(&self, _: &str) {}
+    fn finish(&self) {}
 }
 
 #[cfg(test)]

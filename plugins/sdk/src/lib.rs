@@ -42,7 +42,7 @@ pub use tokio;
 pub use builder::ModuleBuilder;
 pub use declaration::{PluginDeclaration, PluginInfo};
 pub use error::{CommonError, ScriptError};
-pub use host::{host, Host};
+pub use host::{host, AtomicFile, Host, Progress};
 pub use options::Options;
 pub use runtime::{block_on, block_on_local, block_on_timeout};
 
