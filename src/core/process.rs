@@ -1,12 +1,11 @@
 //! Process-level functions: `exit`, `env`, `sleep`, `now`, `plugins` (and `ARGS`, which the
 //! engine puts in scope).
 
-use super::error;
-use netscript_sdk::error::{script_error, CommonKind};
+use netscript_sdk::error::script_error;
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::{Dynamic, EvalAltResult, Map, Module, Position, Shared};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Registers the process functions into the global module.
 pub fn register(m: &mut ModuleBuilder) {
@@ -157,21 +156,6 @@ pub fn set_plugins(list: Vec<PluginSummary>) {
 fn sleep(seconds: FLOAT) -> ScriptResult<()> {
     // Huge (1e300) sleeps without limit; negative or NaN is InvalidArgument.
     let nap = netscript_sdk::timeout::from_secs("core", "sleep: seconds", seconds).map_err(script_error)?;
-    let until = Instant::now() + nap;
-    if netscript_sdk::fibers::in_fiber() {
-        // In `parallel`: let the sibling fibers run meanwhile.
-        let nap = async move { tokio::time::sleep_until(until.into()).await };
-        return netscript_sdk::runtime::block_on("core", nap).map_err(script_error);
-    }
-    // Short naps so an interrupt (Ctrl-C in the REPL) ends the wait promptly.
-    loop {
-        let now = Instant::now();
-        if now >= until {
-            return Ok(());
-        }
-        if host().interrupted() {
-            return Err(error(CommonKind::Timeout, "sleep interrupted"));
-        }
-        std::thread::sleep((until - now).min(Duration::from_millis(50)));
-    }
+    // Interruptible (Ctrl-C), and on a fiber (in `parallel`) its siblings run meanwhile.
+    netscript_sdk::runtime::sleep("core", nap).map_err(script_error)
 }

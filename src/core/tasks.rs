@@ -11,7 +11,7 @@ use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::unbounded_channel;
 
 /// `parallel`'s default number of closures running at once.
@@ -27,10 +27,8 @@ pub struct TaskHandle {
 
 struct TaskState {
     slot: Mutex<Slot>,
-    /// Wakes joiners on plain threads.
-    finished: Condvar,
-    /// Wakes joiners on fibers (which must suspend, not block their thread).
-    finished_async: tokio::sync::Notify,
+    /// Wakes joiners.
+    finished: tokio::sync::Notify,
 }
 
 enum Slot {
@@ -43,41 +41,31 @@ enum Slot {
 
 impl TaskHandle {
     fn start(f: FnPtr) -> ScriptResult<TaskHandle> {
-        let state = Arc::new(TaskState {
-            slot: Mutex::new(Slot::Running),
-            finished: Condvar::new(),
-            finished_async: tokio::sync::Notify::new(),
-        });
+        let state = Arc::new(TaskState { slot: Mutex::new(Slot::Running), finished: tokio::sync::Notify::new() });
         let done = state.clone();
         pool::run(Box::new(move || {
             let outcome = call_caught(&f, Vec::new());
             *done.slot.lock().unwrap_or_else(|e| e.into_inner()) = Slot::Ended(outcome);
-            done.finished.notify_all();
-            done.finished_async.notify_waiters();
+            done.finished.notify_waiters();
         }))
         .map_err(|e| error(CommonKind::IoError, format!("cannot start a worker thread: {e}")))?;
         Ok(TaskHandle { state })
     }
 
     fn join(&self) -> Outcome {
-        if fibers::in_fiber() {
-            // Suspend rather than block: the task may need this thread (a request to the
-            // server whose handler is joining).
-            netscript_sdk::runtime::block_on("core", async {
-                loop {
-                    let ended = self.state.finished_async.notified();
-                    if !self.is_running() {
-                        break;
-                    }
-                    ended.await;
+        // Through the SDK: on a fiber it suspends (the task may need this thread: a request
+        // to the server whose handler is joining), and Ctrl-C interrupts it anywhere.
+        netscript_sdk::runtime::block_on("core", async {
+            loop {
+                let ended = self.state.finished.notified();
+                if !self.is_running() {
+                    break;
                 }
-            })
-            .map_err(script_error)?;
-        }
+                ended.await;
+            }
+        })
+        .map_err(script_error)?;
         let mut slot = self.state.slot.lock().unwrap_or_else(|e| e.into_inner());
-        while matches!(*slot, Slot::Running) {
-            slot = self.state.finished.wait(slot).unwrap_or_else(|e| e.into_inner());
-        }
         match std::mem::replace(&mut *slot, Slot::Running) {
             // The first join gets the error itself (with its position); later joins its value.
             Slot::Ended(outcome) => {
@@ -263,10 +251,10 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
         f,
     });
     let concurrency = limit.min(count);
-    // On fibers, one thread per core: their waits overlap on each thread's event loop.
-    // From inside a fiber (a nested `parallel`), plain threads.
-    let nested = fibers::in_fiber();
-    let threads = if nested { concurrency } else { concurrency.min(cores()) };
+    // One thread per core, the closures interleaved on each as fibers: their waits overlap
+    // on each thread's event loop. A nested `parallel` (from a fiber) does the same on
+    // worker threads of its own while its caller suspends.
+    let threads = concurrency.min(cores());
     let (done, mut finished) = unbounded_channel::<()>();
     let mut started = 0;
     for t in 0..threads {
@@ -274,7 +262,7 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
         let share = concurrency / threads + usize::from(t < concurrency % threads);
         let (work, done) = (work.clone(), done.clone());
         let job = Box::new(move || {
-            if nested || share == 1 {
+            if share == 1 {
                 work.run();
             } else {
                 let body = work.clone();
@@ -292,19 +280,15 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
         }
     }
     drop(done);
-    // On a fiber (a nested `parallel`) wait by suspending: the workers may need this thread.
-    let all_ended = if fibers::in_fiber() {
-        netscript_sdk::runtime::block_on("core", async move {
-            let mut ended = 0;
-            while ended < started && finished.recv().await.is_some() {
-                ended += 1;
-            }
-            ended == started
-        })
-        .map_err(script_error)?
-    } else {
-        (0..started).all(|_| finished.blocking_recv().is_some())
-    };
+    // Through the SDK: on a fiber (a nested `parallel`) the caller suspends.
+    let all_ended = netscript_sdk::runtime::block_on("core", async move {
+        let mut ended = 0;
+        while ended < started && finished.recv().await.is_some() {
+            ended += 1;
+        }
+        ended == started
+    })
+    .map_err(script_error)?;
     if !all_ended {
         return Err(error(CommonKind::PluginError, "a parallel worker was lost"));
     }

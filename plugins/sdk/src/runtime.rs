@@ -98,6 +98,55 @@ pub fn run_blocking<R: Send + 'static>(
         .map_err(|e| CommonError::new(CommonKind::PluginError, protocol, format!("blocking call failed: {e}")))
 }
 
+/// Sleeps for `nap`, interruptibly: on a fiber its siblings run meanwhile. Huge naps
+/// ([`crate::timeout::NO_LIMIT`]) last until interrupted. Errors: `Timeout` when interrupted.
+pub fn sleep(protocol: &str, nap: Duration) -> Result<(), CommonError> {
+    // The timer is made inside the future: creating one needs the runtime's context.
+    block_on(protocol, async move { tokio::time::sleep(nap).await })
+}
+
+/// One system call on a socket that may have to wait, done the way the calling code runs:
+/// `op(false)` on a plain thread (a blocking call that gives up after `slice` by itself, as
+/// the caller arranged with `SO_RCVTIMEO`/`SO_SNDTIMEO`), or on a fiber `op(true)` — the
+/// non-blocking form — retried whenever `readiness()` (the socket's registration with the
+/// shared runtime, made on first use) says the socket is ready, suspending the fiber meanwhile
+/// for at most `slice` (then `WouldBlock`, as the blocking call would time out). An
+/// interrupted wait is `Interrupted`: the caller looks at the flag.
+pub fn socket_call<'a, T, R: std::os::fd::AsRawFd + 'a>(
+    protocol: &str,
+    readiness: impl FnOnce() -> std::io::Result<&'a tokio::io::unix::AsyncFd<R>>,
+    interest: tokio::io::Interest,
+    slice: Duration,
+    mut op: impl FnMut(bool) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    use std::io::ErrorKind;
+    if !crate::fibers::in_fiber() {
+        return op(false);
+    }
+    let fd = readiness()?;
+    let until = tokio::time::Instant::now() + slice;
+    loop {
+        match op(true) {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            done => return done,
+        }
+        let waited = block_on(protocol, async {
+            tokio::time::timeout_at(until, async {
+                let mut ready = fd.ready(interest).await?;
+                ready.clear_ready();
+                Ok::<_, std::io::Error>(())
+            })
+            .await
+        });
+        match waited {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => return Err(e),
+            Ok(Err(_elapsed)) => return Err(ErrorKind::WouldBlock.into()),
+            Err(_) => return Err(ErrorKind::Interrupted.into()),
+        }
+    }
+}
+
 fn local_runtime(cell: &std::cell::OnceCell<Option<tokio::runtime::Runtime>>) -> Option<&tokio::runtime::Runtime> {
     cell.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().ok()).as_ref()
 }

@@ -16,7 +16,7 @@ use crate::error::{SocketError, SocketResult};
 use crate::net::{self, Lifetime, Limit, TimeoutCell, DEFAULT_TIMEOUT};
 use netscript_sdk::error::CommonError;
 use netscript_sdk::prelude::*;
-use netscript_sdk::{fibers, runtime};
+use netscript_sdk::runtime;
 use socket2::{SockRef, Socket};
 use std::fmt;
 use std::io;
@@ -146,34 +146,6 @@ impl RawStream {
         registered.as_ref().map_err(|kind| io::Error::from(*kind))
     }
 
-    /// On a fiber: tries `op` without blocking and, while the socket is not ready, suspends
-    /// the fiber for at most `slice` (then `WouldBlock`, as a blocking call would time out).
-    fn on_fiber<T>(&self, interest: Interest, slice: Duration, mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
-        let fd = self.readiness()?;
-        let until = tokio::time::Instant::now() + slice;
-        loop {
-            match op() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                done => return done,
-            }
-            let waited = runtime::block_on(PROTOCOL, async {
-                tokio::time::timeout_at(until, async {
-                    let mut ready = fd.ready(interest).await?;
-                    ready.clear_ready();
-                    Ok::<_, io::Error>(())
-                })
-                .await
-            });
-            match waited {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => return Err(e),
-                Ok(Err(_elapsed)) => return Err(io::ErrorKind::WouldBlock.into()),
-                // Interrupted (Ctrl-C): the caller looks at the flag.
-                Err(_) => return Err(io::ErrorKind::Interrupted.into()),
-            }
-        }
-    }
-
     /// Makes the next blocking call in `direction` give up after `slice`.
     fn set_slice(&self, direction: Direction, slice: Duration) -> io::Result<()> {
         let micros = slice.as_micros().clamp(1000, u128::from(u64::MAX)) as u64;
@@ -197,12 +169,21 @@ impl RawStream {
         buf.reserve(max);
         let len = buf.len();
         let spare = &mut buf.spare_capacity_mut()[..max];
-        let n = if fibers::in_fiber() {
-            self.on_fiber(Interest::READABLE, slice, || self.socket.recv_with_flags(spare, libc::MSG_DONTWAIT))?
-        } else {
-            self.set_slice(Direction::Recv, slice)?;
-            self.socket.recv(spare)?
-        };
+        // A blocking recv on a plain thread; on a fiber a non-blocking one retried on readiness.
+        let n = runtime::socket_call(
+            PROTOCOL,
+            || self.readiness(),
+            Interest::READABLE,
+            slice,
+            |nonblocking| {
+                if nonblocking {
+                    self.socket.recv_with_flags(spare, libc::MSG_DONTWAIT)
+                } else {
+                    self.set_slice(Direction::Recv, slice)?;
+                    self.socket.recv(spare)
+                }
+            },
+        )?;
         // SAFETY: `recv` initialised the first `n` bytes of the spare capacity.
         unsafe { buf.set_len(len + n) };
         netscript_sdk::trace::payload(PROTOCOL, false, &buf[len..]);
@@ -212,13 +193,20 @@ impl RawStream {
     /// Writes what the socket takes within `slice` (`MSG_NOSIGNAL`: a closed peer is an
     /// error, not a signal).
     fn write(&self, data: &[u8], slice: Duration) -> io::Result<usize> {
-        let n = if fibers::in_fiber() {
-            let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-            self.on_fiber(Interest::WRITABLE, slice, || self.socket.send_with_flags(data, flags))?
-        } else {
-            self.set_slice(Direction::Send, slice)?;
-            self.socket.send(data)?
-        };
+        let n = runtime::socket_call(
+            PROTOCOL,
+            || self.readiness(),
+            Interest::WRITABLE,
+            slice,
+            |nonblocking| {
+                if nonblocking {
+                    self.socket.send_with_flags(data, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+                } else {
+                    self.set_slice(Direction::Send, slice)?;
+                    self.socket.send(data)
+                }
+            },
+        )?;
         netscript_sdk::trace::payload(PROTOCOL, true, &data[..n]);
         Ok(n)
     }
