@@ -6,8 +6,10 @@ use crate::permissions::Permissions;
 use netscript_sdk::error::CommonError;
 use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, FnPtr, AST};
 use netscript_sdk::Host;
+use std::future::Future;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -127,6 +129,12 @@ impl Host for HostServices {
     }
     fn progress(&self, total: Option<u64>, label: &str, bytes: bool) -> Box<dyn netscript_sdk::Progress> {
         Box::new(crate::core::progress::Bar::new(total, label, bytes))
+    }
+    fn in_fiber(&self) -> bool {
+        netscript_sdk::fibers::in_fiber()
+    }
+    fn suspend_on(&self, fut: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), CommonError> {
+        netscript_sdk::fibers::suspend_foreign(fut)
     }
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         let library = self.library.read().unwrap_or_else(|e| e.into_inner()).clone();

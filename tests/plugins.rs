@@ -163,26 +163,42 @@ fn the_same_plugin_twice_is_refused() {
     assert!(run.stderr.contains("is already provided by"), "{}", run.stderr);
 }
 
-/// A copy of `plugins/sdk/template` outside the workspace, made by the SDK README's recipe:
-/// the SDK pointed at this checkout, the host's `Cargo.lock` beside it. Returns its folder
-/// and the target folder it builds into.
+/// A copy of the plugin crate in `source` (relative to the repository) outside the
+/// workspace, made by the SDK README's recipe: the SDK pointed at this checkout, the host's
+/// `Cargo.lock` beside it. Returns its folder and the target folder (shared by all such
+/// projects, so their common dependencies build once).
+fn outside_project(name: &str, source: &str, sdk_line: &str) -> (PathBuf, PathBuf) {
+    let root = common::repo_root();
+    let work = common::target_profile_dir().join("outside-plugins");
+    let project = work.join(name);
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    let from = root.join(source);
+    let manifest = std::fs::read_to_string(from.join("Cargo.toml"))
+        .unwrap()
+        .replace(sdk_line, &format!(r#"netscript-sdk = {{ path = "{}" }}"#, root.join("plugins/sdk").display()));
+    std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
+    std::fs::copy(from.join("src/lib.rs"), project.join("src/lib.rs")).unwrap();
+    std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
+    (project, work.join("target"))
+}
+
+/// The template, outside the workspace.
 fn template_project() -> &'static (PathBuf, PathBuf) {
     static PROJECT: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    PROJECT.get_or_init(|| {
-        let root = common::repo_root();
-        let work = common::target_profile_dir().join("outside-plugins");
-        let project = work.join("hello");
-        std::fs::create_dir_all(project.join("src")).unwrap();
-        let template = root.join("plugins/sdk/template");
-        let manifest = std::fs::read_to_string(template.join("Cargo.toml")).unwrap().replace(
-            r#"netscript-sdk = { path = "../" }"#,
-            &format!(r#"netscript-sdk = {{ path = "{}" }}"#, root.join("plugins/sdk").display()),
-        );
-        std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
-        std::fs::copy(template.join("src/lib.rs"), project.join("src/lib.rs")).unwrap();
-        std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
-        (project, work.join("target"))
-    })
+    PROJECT.get_or_init(|| outside_project("hello", "plugins/sdk/template", r#"netscript-sdk = { path = "../" }"#))
+}
+
+/// Builds an outside project in this test's profile; returns the library.
+fn build_outside(project: &Path, target: &Path, lib: &str) -> PathBuf {
+    let mut cmd = Command::new(cargo());
+    cmd.current_dir(project).env("CARGO_TARGET_DIR", target).args(["build", "--offline"]);
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    if profile == "release" {
+        cmd.arg("--release");
+    }
+    let status = cmd.stdout(Stdio::null()).status().expect("cargo build an outside plugin");
+    assert!(status.success(), "the outside plugin in {} did not build", project.display());
+    target.join(profile).join(format!("lib{lib}.so"))
 }
 
 /// `cargo tree` of Rhai's dependency graph with the features cargo resolved, as a set of
@@ -238,16 +254,62 @@ fn abi_pins_match_the_host_graph() {
 #[test]
 fn template_plugin_built_by_the_readme_recipe_loads_into_the_real_netscript() {
     let (project, target) = template_project();
-    let mut cmd = Command::new(cargo());
-    cmd.current_dir(project).env("CARGO_TARGET_DIR", target).args(["build", "--offline"]);
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
-    if profile == "release" {
-        cmd.arg("--release");
-    }
-    let status = cmd.stdout(Stdio::null()).status().expect("cargo build the template");
-    assert!(status.success(), "the template plugin did not build");
-    let so = target.join(profile).join("libnetscript_hello.so");
+    let so = build_outside(project, target, "netscript_hello");
     let run = common::run(&["--plugin", so.to_str().unwrap(), "-e", r#"print(hello::greet("you", #{ shout: true }))"#]);
     assert_eq!(run.status, 0, "an outside plugin must load into the real netscript: {}", run.stderr);
     assert_eq!(run.stdout, "HELLO, YOU!\n");
+}
+
+/// A plugin loaded at run time that does I/O through the SDK kit (tests/fixtures/io-plugin,
+/// built by the recipe): its connection is permission-checked (`--allow-net` denies it),
+/// timed out, traced, speaks TLS to nginx with the test CA, and 32 of its requests in
+/// `parallel` overlap — its waits suspend through the host like a built-in's.
+#[test]
+fn a_dynamic_plugin_does_checked_traced_tls_io_that_overlaps_in_parallel() {
+    let (project, target) =
+        outside_project("netio", "tests/fixtures/io-plugin", r#"netscript-sdk = { path = "../../../plugins/sdk" }"#);
+    let so = build_outside(&project, &target, "netscript_netio");
+    let so = so.to_str().unwrap();
+    let nginx = common::Nginx::start(common::write_test_certs, |dir, port, tls_port| {
+        let d = dir.display();
+        format!(
+            "  server {{ listen 127.0.0.1:{port}; listen 127.0.0.1:{tls_port} ssl; \
+             ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key; \
+             location = /nap {{ echo_sleep 0.25; echo napped; }} }}"
+        )
+    });
+    let (port, tls_port) = (nginx.port, nginx.tls_port);
+    let ca = nginx.dir.path().join("ca.pem");
+    let code = format!(
+        r#"
+        print(netio::get("127.0.0.1", {port}, "/nap", #{{}}));
+        print(netio::get("localhost", {tls_port}, "/nap", #{{ tls: "implicit", ca_file: "{ca}" }}));
+        let started = now();
+        let all = parallel(0..32, |i| netio::get("127.0.0.1", {port}, "/nap", #{{}}), #{{ limit: 32 }});
+        let took = now() - started;
+        print(all.len()); print(all.filter(|s| s.contains("200")).len());
+        print(if took < 2.0 {{ "overlapped" }} else {{ `serial: ${{took}} s` }});
+        fn kind(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return e.kind; }} }}
+        print(kind(|| netio::get("localhost", {tls_port}, "/nap", #{{ tls: "implicit" }})));
+        print(kind(|| netio::get("127.0.0.1", {port}, "/nap\r\nX: y", #{{}})));
+        "#,
+        ca = ca.display()
+    );
+    let run = common::run(&["--plugin", so, "--trace", "netio", "-e", &code]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout, "HTTP/1.1 200 OK\nHTTP/1.1 200 OK\n32\n32\noverlapped\nTlsError\nInvalidArgument\n",
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("[netio] > GET /nap HTTP/1.0"), "{}", run.stderr);
+    assert!(run.stderr.contains("[netio] < HTTP/1.1 200 OK"), "{}", run.stderr);
+    let denied = common::run(&[
+        "--plugin",
+        so,
+        "--allow-net=127.0.0.2",
+        "-e",
+        &format!(r#"try {{ netio::get("127.0.0.1", {port}, "/nap", #{{}}) }} catch (e) {{ print(e.kind) }}"#),
+    ]);
+    assert_eq!(denied.stdout, "PermissionDenied\n", "{}", denied.stderr);
 }

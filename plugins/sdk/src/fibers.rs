@@ -88,6 +88,17 @@ pub(crate) fn cancel_flag() -> Option<Arc<AtomicBool>> {
     CANCEL.with(|c| c.borrow().clone())
 }
 
+/// Suspends the running fiber on a future from a dynamic plugin (which runs on that
+/// plugin's own runtime: it is polled here outside this runtime's context). The host's
+/// side of [`crate::host::Host::suspend_on`]. Errors: `PluginError` off a fiber or when
+/// polling panicked.
+pub fn suspend_foreign(fut: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), CommonError> {
+    if !in_fiber() {
+        return Err(CommonError::new(CommonKind::PluginError, "core", "suspend_on outside a fiber"));
+    }
+    suspend_on(false, fut)
+}
+
 /// Cancels a fiber started by [`spawn`] (a server handler past its time limit).
 #[derive(Clone, Debug)]
 pub struct Cancel(Arc<AtomicBool>);

@@ -9,8 +9,10 @@
 
 use crate::error::{CommonError, CommonKind};
 use rhai::{Dynamic, EvalAltResult, FnPtr};
+use std::future::Future;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::OnceLock;
 
 /// A file being written that appears at its path only when committed: the data goes to a
@@ -64,6 +66,14 @@ pub trait Host: Send + Sync {
     /// A progress bar of `total` steps (`None`: unknown), labelled; `bytes` shows sizes and
     /// a rate. Hidden when stderr is not a terminal.
     fn progress(&self, total: Option<u64>, label: &str, bytes: bool) -> Box<dyn Progress>;
+    /// Whether the calling code runs on one of the host's fibers. A dynamic plugin has its
+    /// own copy of the SDK, whose fiber state is always empty: it asks here.
+    fn in_fiber(&self) -> bool;
+    /// Suspends the host's running fiber until `fut` is ready (the driver polls it; the
+    /// fiber's siblings run meanwhile). Only when [`Host::in_fiber`]. This is how a dynamic
+    /// plugin's waits overlap under `parallel` like a built-in's. Errors: `PluginError` when
+    /// polling `fut` panicked.
+    fn suspend_on(&self, fut: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), CommonError>;
 }
 
 static HOST: OnceLock<&'static dyn Host> = OnceLock::new();
@@ -129,6 +139,12 @@ impl Host for NoHost {
     }
     fn progress(&self, _: Option<u64>, _: &str, _: bool) -> Box<dyn Progress> {
         Box::new(NoProgress)
+    }
+    fn in_fiber(&self) -> bool {
+        false
+    }
+    fn suspend_on(&self, _: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), CommonError> {
+        Err(CommonError::new(CommonKind::PluginError, "core", "no netscript host to suspend on"))
     }
     fn call_fn(&self, f: &FnPtr, _: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         Err(crate::error::script_error(CommonError::new(

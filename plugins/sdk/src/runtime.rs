@@ -44,6 +44,9 @@ pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonEr
         let cancel = crate::fibers::cancel_flag();
         return crate::fibers::suspend_on(true, interruptible(protocol, fut, cancel))?;
     }
+    if host_fiber() {
+        return suspend_through_host(protocol, fut);
+    }
     not_inside_a_runtime(protocol)?;
     runtime().block_on(interruptible(protocol, fut, None))
 }
@@ -60,11 +63,38 @@ pub fn block_on_local<F: Future>(protocol: &str, fut: F) -> Result<F::Output, Co
         let cancel = crate::fibers::cancel_flag();
         return crate::fibers::suspend_on(false, interruptible(protocol, fut, cancel))?;
     }
+    if host_fiber() {
+        return suspend_through_host(protocol, fut);
+    }
     not_inside_a_runtime(protocol)?;
     LOCAL.with(|cell| match local_runtime(cell) {
         Some(rt) => rt.block_on(interruptible(protocol, fut, None)),
         // No epoll/eventfd for a thread of its own (descriptor limit): share the runtime.
         None => runtime().block_on(interruptible(protocol, fut, None)),
+    })
+}
+
+/// Whether this is a dynamic plugin's copy of the SDK running on one of the host's fibers
+/// (the host's own copy knows its fibers itself: [`crate::fibers::in_fiber`]).
+fn host_fiber() -> bool {
+    !crate::fibers::in_fiber() && crate::host::host().in_fiber()
+}
+
+/// A dynamic plugin's wait on a host fiber: the host's driver polls `fut` — inside this
+/// copy's runtime context, which drives its I/O and timers — while the fiber's siblings run.
+fn suspend_through_host<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonError> {
+    let rt = runtime();
+    let mut out = None;
+    {
+        let mut waiting = std::pin::pin!(async { out = Some(interruptible(protocol, fut, None).await) });
+        let mut entered = std::pin::pin!(std::future::poll_fn(|cx| {
+            let _context = rt.enter();
+            waiting.as_mut().poll(cx)
+        }));
+        crate::host::host().suspend_on(entered.as_mut())?;
+    }
+    out.unwrap_or_else(|| {
+        Err(CommonError::new(CommonKind::PluginError, protocol, "the host resumed an unfinished wait"))
     })
 }
 
@@ -91,10 +121,10 @@ pub fn run_blocking<R: Send + 'static>(
     protocol: &str,
     f: impl FnOnce() -> R + Send + 'static,
 ) -> Result<R, CommonError> {
-    if !crate::fibers::in_fiber() {
+    if !crate::fibers::in_fiber() && !host_fiber() {
         return Ok(f());
     }
-    block_on(protocol, tokio::task::spawn_blocking(f))?
+    block_on(protocol, async move { tokio::task::spawn_blocking(f).await })?
         .map_err(|e| CommonError::new(CommonKind::PluginError, protocol, format!("blocking call failed: {e}")))
 }
 
@@ -120,7 +150,7 @@ pub fn socket_call<'a, T, R: std::os::fd::AsRawFd + 'a>(
     mut op: impl FnMut(bool) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
     use std::io::ErrorKind;
-    if !crate::fibers::in_fiber() {
+    if !crate::fibers::in_fiber() && !host_fiber() {
         return op(false);
     }
     let fd = readiness()?;
