@@ -136,6 +136,9 @@ impl Host for HostServices {
     fn suspend_on(&self, fut: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), CommonError> {
         netscript_sdk::fibers::suspend_foreign(fut)
     }
+    fn warn(&self, protocol: &str, message: &str) {
+        crate::core::log::emit("WARN", &format!("{protocol}: {message}"));
+    }
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         let library = self.library.read().unwrap_or_else(|e| e.into_inner()).clone();
         f.call::<Dynamic>(self.engine(), &library, args)

@@ -624,3 +624,25 @@ fn trace_shows_the_conversation() {
     assert!(out.stderr.contains("[socket] < EHLO there\n"), "{}", out.stderr);
     assert!(out.stderr.contains("[socket] > [3 bytes]\n"), "{}", out.stderr);
 }
+
+/// `socket::serve` and `http::serve` return the SDK's one server handle: the same
+/// properties, `stats()`, `stop()` and `wait(seconds)` on both.
+#[test]
+fn both_servers_share_one_handle() {
+    let out = common::eval(
+        r#"
+        let a = socket::serve("127.0.0.1", 0, |c| c.close());
+        let b = http::serve("127.0.0.1", 0, |r| "ok");
+        print(http::get(b.url).text);
+        for s in [a, b] {
+            let st = s.stats();
+            print(`${st.port == s.port} ${st.running} ${s.wait(0.01)}`);
+            s.stop();
+            print(`${s.running} ${s.wait(0.01)} ${s.stats().running}`);
+        }
+        print(b.stats().served);
+        "#,
+    )
+    .ok();
+    assert_eq!(out.stdout, "ok\ntrue true false\nfalse true false\ntrue true false\nfalse true false\n1\n");
+}

@@ -11,7 +11,8 @@ pub fn enable_debug(on: bool) {
     DEBUG_ENABLED.store(on, Ordering::Relaxed);
 }
 
-fn emit(level: &str, msg: &str) {
+/// Writes one log line (redacted); the host's warnings for plugins come here too.
+pub fn emit(level: &str, msg: &str) {
     let ts = chrono::Local::now().format("%H:%M:%S%.3f");
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{ts} {level:<5} {}", host().redact(msg));

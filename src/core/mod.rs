@@ -15,7 +15,6 @@ pub mod encoding;
 pub mod fs;
 pub mod json;
 pub mod log;
-pub mod pool;
 pub mod process;
 pub mod progress;
 pub mod tasks;

@@ -1,10 +1,10 @@
 //! `task(|| …)` / `.join()` and `parallel(items, |x| …, #{ limit })`: closures run on the
-//! worker threads of [`super::pool`]. A task has a thread to itself; `parallel` runs one
+//! worker threads of [`netscript_sdk::workers`]. A task has a thread to itself; `parallel` runs one
 //! worker per core (at most `limit`) and interleaves its share of the `limit` calls there
 //! as fibers (`netscript_sdk::fibers`), whose network waits overlap on the thread's
 //! event loop.
 
-use super::{error, invalid, pool};
+use super::{error, invalid};
 use netscript_sdk::error::CommonKind;
 use netscript_sdk::fibers;
 use netscript_sdk::prelude::*;
@@ -43,7 +43,7 @@ impl TaskHandle {
     fn start(f: FnPtr) -> ScriptResult<TaskHandle> {
         let state = Arc::new(TaskState { slot: Mutex::new(Slot::Running), finished: tokio::sync::Notify::new() });
         let done = state.clone();
-        pool::run(Box::new(move || {
+        netscript_sdk::workers::run(Box::new(move || {
             let outcome = call_caught(&f, Vec::new());
             *done.slot.lock().unwrap_or_else(|e| e.into_inner()) = Slot::Ended(outcome);
             done.finished.notify_waiters();
@@ -272,7 +272,7 @@ fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
             }
             let _ = done.send(());
         });
-        match pool::run(job) {
+        match netscript_sdk::workers::run(job) {
             Ok(()) => started += 1,
             // Fewer threads than asked for still get through the items.
             Err(_) if started > 0 => break,

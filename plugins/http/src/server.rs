@@ -23,13 +23,12 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
+use netscript_sdk::server::ServerState;
 use netscript_sdk::{fibers, runtime};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 /// The response body type of both servers.
 pub type Body = BoxBody<Bytes, std::io::Error>;
@@ -102,7 +101,6 @@ pub enum App {
 /// The scripted handler and its limits.
 pub struct ScriptApp {
     handler: FnPtr,
-    failed: Arc<AtomicU64>,
     max_body: usize,
     handler_timeout: Duration,
     /// Server threads.
@@ -114,46 +112,23 @@ pub struct ScriptApp {
 pub struct HttpServer(Arc<ServerInner>);
 
 struct ServerInner {
-    local: SocketAddr,
+    /// The SDK's server state: address, counters, stop and wait.
+    state: ServerState,
+    /// `http` or `https`.
     kind: &'static str,
-    stop: CancellationToken,
-    stopped: watch::Sender<bool>,
-    /// Accept loops still running; the last one to end says the server stopped.
-    loops: AtomicUsize,
-    served: AtomicU64,
-    failed: Arc<AtomicU64>,
+}
+
+impl AsRef<ServerState> for HttpServer {
+    fn as_ref(&self) -> &ServerState {
+        &self.0.state
+    }
 }
 
 impl HttpServer {
     fn describe(&self) -> String {
-        let state = if *self.0.stopped.borrow() { "stopped" } else { "running" };
-        let scheme = self.0.kind;
-        format!("HttpServer({scheme} on {}, {state}, {} requests)", self.0.local, self.0.served.load(Ordering::Relaxed))
-    }
-
-    fn stop(&self) -> HttpResult<()> {
-        self.0.stop.cancel();
-        let mut rx = self.0.stopped.subscribe();
-        runtime::block_on_timeout(PROTOCOL, "stop", Duration::from_secs(5), async move {
-            let _ = rx.wait_for(|s| *s).await;
-        })?;
-        Ok(())
-    }
-
-    fn wait(&self, limit: Option<Duration>) -> HttpResult<bool> {
-        let mut rx = self.0.stopped.subscribe();
-        let stopped = async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        match limit {
-            None => {
-                runtime::block_on(PROTOCOL, stopped)?;
-                Ok(true)
-            }
-            Some(limit) => {
-                Ok(runtime::block_on(PROTOCOL, async move { tokio::time::timeout(limit, stopped).await.is_ok() })?)
-            }
-        }
+        let s = &self.0.state;
+        let state = if s.is_running() { "running" } else { "stopped" };
+        format!("HttpServer({} on {}, {state}, {} requests)", self.0.kind, s.local, s.served.load(Ordering::Relaxed))
     }
 }
 
@@ -168,7 +143,10 @@ fn run_handler(handler: &FnPtr, failed: &AtomicU64, request: HttpRequest) -> Rep
         Ok(reply) => reply,
         Err(text) => {
             failed.fetch_add(1, Ordering::Relaxed);
-            eprintln!("http::serve: handler for {} {} failed: {text}", what.0.method, what.0.target);
+            host().warn(
+                PROTOCOL,
+                &format!("http::serve: handler for {} {} failed: {text}", what.0.method, what.0.target),
+            );
             Reply::text(500, "500 Internal Server Error")
         }
     }
@@ -187,7 +165,12 @@ fn error_text(err: &EvalAltResult) -> String {
 }
 
 /// Answers one request of a scripted server.
-async fn script_request(app: &ScriptApp, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+async fn script_request(
+    app: &ScriptApp,
+    server: &Arc<ServerInner>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Body> {
     let declared = req
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
@@ -217,11 +200,11 @@ async fn script_request(app: &ScriptApp, req: Request<Incoming>, peer: SocketAdd
         peer,
         version: format!("{:?}", parts.version),
     }));
-    let (handler, failed) = (app.handler.clone(), app.failed.clone());
-    let (reply, cancel) = match fibers::spawn(move || run_handler(&handler, &failed, request)) {
+    let (handler, server) = (app.handler.clone(), server.clone());
+    let (reply, cancel) = match fibers::spawn(move || run_handler(&handler, &server.state.failed, request)) {
         Ok(spawned) => spawned,
         Err(e) => {
-            eprintln!("http::serve: cannot run the handler: {}", e.message);
+            host().warn(PROTOCOL, &format!("http::serve: cannot run the handler: {}", e.message));
             return simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable");
         }
     };
@@ -253,7 +236,7 @@ fn into_response(reply: Reply) -> Response<Body> {
                 headers.append(name, value);
             }
             _ => {
-                eprintln!("http::serve: handler gave an invalid header '{k}'");
+                host().warn(PROTOCOL, &format!("http::serve: handler gave an invalid header '{k}'"));
                 return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
             }
         }
@@ -290,24 +273,15 @@ fn bind(host: &str, port: INT, backlog: u32) -> HttpResult<tokio::net::TcpListen
 
 /// Binds and starts serving `app`: static files on the shared runtime, a script handler on
 /// server threads of its own.
-pub fn start(host: &str, port: INT, opts: ServerOptions, app: App, failed: Arc<AtomicU64>) -> HttpResult<HttpServer> {
+pub fn start(host: &str, port: INT, opts: ServerOptions, app: App) -> HttpResult<HttpServer> {
     let listener = bind(host, port, opts.backlog)?;
     let local = listener.local_addr().map_err(|e| HttpError::io("local address", &e))?;
-    let (stopped, _) = watch::channel(false);
     let kind = if opts.tls.is_some() { "https" } else { "http" };
     let threads = match &app {
         App::Script(s) => s.threads,
         App::Dir(_) => 1,
     };
-    let inner = Arc::new(ServerInner {
-        local,
-        kind,
-        stop: CancellationToken::new(),
-        stopped,
-        loops: AtomicUsize::new(threads),
-        served: AtomicU64::new(0),
-        failed,
-    });
+    let inner = Arc::new(ServerInner { state: ServerState::new(local, threads), kind });
     let app = Arc::new(app);
     if let App::Dir(_) = &*app {
         runtime::runtime().spawn(accept_loop(inner.clone(), listener, app, opts));
@@ -322,41 +296,36 @@ pub fn start(host: &str, port: INT, opts: ServerOptions, app: App, failed: Arc<A
     drop(listener);
     for (n, copy) in copies.into_iter().enumerate() {
         let (server, app, opts) = (inner.clone(), app.clone(), opts.clone());
-        let spawned = std::thread::Builder::new().name("netscript-http".into()).spawn(move || {
+        // Server threads come from the SDK's worker pool, as every thread that runs script code.
+        let spawned = netscript_sdk::workers::run(Box::new(move || {
             let ended = server.clone();
             let served = fibers::run_with_fibers(async move {
                 match tokio::net::TcpListener::from_std(copy) {
                     Ok(listener) => accept_loop(server, listener, app, opts).await,
                     Err(e) => {
-                        eprintln!("http::serve: cannot listen on {}: {e}", server.local);
-                        loop_ended(&server);
+                        netscript_sdk::host()
+                            .warn(PROTOCOL, &format!("http::serve: cannot listen on {}: {e}", server.state.local));
+                        server.state.loop_ended();
                     }
                 }
             });
             if let Err(e) = served {
-                eprintln!("http::serve: server thread: {}", e.message);
-                loop_ended(&ended);
+                netscript_sdk::host().warn(PROTOCOL, &format!("http::serve: server thread: {}", e.message));
+                ended.state.loop_ended();
             }
-        });
+        }));
         if let Err(e) = spawned {
             if n == 0 {
                 return Err(HttpError::io("start a server thread", &e));
             }
             // Serve with the threads that did start.
             for _ in n..threads {
-                loop_ended(&inner);
+                inner.state.loop_ended();
             }
             break;
         }
     }
     Ok(HttpServer(inner))
-}
-
-/// One accept loop has ended; the last one marks the server stopped.
-fn loop_ended(inner: &ServerInner) {
-    if inner.loops.fetch_sub(1, Ordering::SeqCst) == 1 {
-        inner.stopped.send_replace(true);
-    }
 }
 
 /// The start of an HTTP/2 prior-knowledge connection.
@@ -390,36 +359,38 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
     h1.timer(TokioTimer::new()).header_read_timeout(header_timeout).max_buf_size(opts.max_header_size).keep_alive(true);
     let builders = Arc::new((auto, h1));
     let acceptor = opts.tls.clone().map(netscript_sdk::tls::tokio_rustls::TlsAcceptor::from);
+    let stopping = inner.state.stopping();
+    tokio::pin!(stopping);
     loop {
         let accepted = tokio::select! {
             biased;
-            _ = inner.stop.cancelled() => break,
+            _ = &mut stopping => break,
             accepted = listener.accept() => accepted,
         };
         let (stream, peer) = match accepted {
             Ok(pair) => pair,
             Err(e) => {
                 // Out of descriptors or a client that reset before accept: keep serving.
-                eprintln!("http: accept on {}: {e}", inner.local);
+                host().warn(PROTOCOL, &format!("accept on {}: {e}", inner.state.local));
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
         let (app, builders, inner2, acceptor) = (app.clone(), builders.clone(), inner.clone(), acceptor.clone());
-        let stop = inner.stop.clone();
+        let server = inner.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let app = app.clone();
                 let inner = inner2.clone();
                 async move {
-                    inner.served.fetch_add(1, Ordering::Relaxed);
+                    inner.state.served.fetch_add(1, Ordering::Relaxed);
                     let traced = netscript_sdk::trace::enabled(PROTOCOL);
                     if traced {
                         trace_head("<", &format!("{} {} {:?}", req.method(), req.uri(), req.version()), req.headers());
                     }
                     let resp = match &*app {
-                        App::Script(s) => script_request(s, req, peer).await,
+                        App::Script(s) => script_request(s, &inner, req, peer).await,
                         App::Dir(d) => d.handle(req).await,
                     };
                     if traced {
@@ -439,7 +410,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                         };
                         tokio::select! {
                             _ = auto.serve_connection(TokioIo::new(tls), service) => {}
-                            _ = stop.cancelled() => {}
+                            _ = server.state.stopping() => {}
                         }
                     })
                     .await
@@ -447,21 +418,21 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                 None => {
                     let first = tokio::select! {
                         first = tokio::time::timeout(header_timeout, may_be_h2(&stream)) => first,
-                        _ = stop.cancelled() => return,
+                        _ = server.state.stopping() => return,
                     };
                     let Ok(Some(h2)) = first else { return };
                     if h2 {
                         Box::pin(async move {
                             tokio::select! {
                                 _ = auto.serve_connection(TokioIo::new(stream), service) => {}
-                                _ = stop.cancelled() => {}
+                                _ = server.state.stopping() => {}
                             }
                         })
                         .await
                     } else {
                         tokio::select! {
                             _ = h1.serve_connection(TokioIo::new(stream), service) => {}
-                            _ = stop.cancelled() => {}
+                            _ = server.state.stopping() => {}
                         }
                     }
                 }
@@ -469,7 +440,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
         });
     }
     drop(listener);
-    loop_ended(&inner);
+    inner.state.loop_ended();
 }
 
 /// Registers `serve` and the `HttpServer` handle.
@@ -518,27 +489,7 @@ pub fn register(m: &mut ModuleBuilder) {
             serve(host, port, handler, opts).map_err(script_error)
         },
     );
-    m.getter(
-        "port",
-        r#"
-        The port the server listens on (the one picked when port 0 was asked).
-        ```rhai
-        let server = http::serve("127.0.0.1", 0, |req| "ok");
-        print(server.port);
-        ```
-        Errors: none."#,
-        |s: &mut HttpServer| INT::from(s.0.local.port()),
-    );
-    m.getter(
-        "local_addr",
-        r#"
-        The address the server listens on (`"127.0.0.1:8080"`).
-        ```rhai
-        print(http::serve("127.0.0.1", 0, |req| "ok").local_addr);
-        ```
-        Errors: none."#,
-        |s: &mut HttpServer| s.0.local.to_string(),
-    );
+    netscript_sdk::server::register_handle::<HttpServer>(m, PROTOCOL, r#"http::serve("127.0.0.1", 0, |req| "ok")"#);
     m.getter(
         "url",
         r#"
@@ -549,83 +500,11 @@ pub fn register(m: &mut ModuleBuilder) {
         ```
         Errors: none."#,
         |s: &mut HttpServer| {
-            let host = match s.0.local.ip() {
+            let host = match s.0.state.local.ip() {
                 std::net::IpAddr::V6(ip) => format!("[{ip}]"),
                 ip => ip.to_string(),
             };
-            format!("{}://{host}:{}/", s.0.kind, s.0.local.port())
-        },
-    );
-    m.getter(
-        "running",
-        r#"
-        Whether the server still accepts connections.
-        ```rhai
-        let server = http::serve("127.0.0.1", 0, |req| "ok");
-        server.stop();
-        print(server.running);   // false
-        ```
-        Errors: none."#,
-        |s: &mut HttpServer| !*s.0.stopped.borrow(),
-    );
-    m.getter(
-        "served",
-        r#"
-        How many requests the server has answered so far.
-        ```rhai
-        print(http::serve("127.0.0.1", 0, |req| "ok").served);
-        ```
-        Errors: none."#,
-        |s: &mut HttpServer| s.0.served.load(Ordering::Relaxed) as INT,
-    );
-    m.getter(
-        "failed",
-        r#"
-        How many handlers failed (threw, or returned something unusable) so far.
-        ```rhai
-        print(http::serve("127.0.0.1", 0, |req| throw "no").failed);
-        ```
-        Errors: none."#,
-        |s: &mut HttpServer| s.0.failed.load(Ordering::Relaxed) as INT,
-    );
-    m.method(
-        "stop",
-        &[],
-        r#"
-        Stops accepting connections and closes the listening socket. Stopping twice is harmless.
-        ```rhai
-        let server = http::serve("127.0.0.1", 0, |req| "ok");
-        server.stop();
-        ```
-        Errors: `Timeout` (the accept loop did not end within 5 s)."#,
-        |s: &mut HttpServer| -> ScriptResult<()> { s.stop().map_err(script_error) },
-    );
-    m.method(
-        "wait",
-        &[],
-        r#"
-        Blocks until the server is stopped (by `stop()` elsewhere, or Ctrl-C).
-        ```rhai
-        let server = http::serve("127.0.0.1", 8080, |req| "ok");
-        server.wait();
-        ```
-        Errors: `Timeout` when interrupted."#,
-        |s: &mut HttpServer| -> ScriptResult<()> { s.wait(None).map(|_| ()).map_err(script_error) },
-    );
-    m.method(
-        "wait",
-        &["seconds"],
-        r#"
-        Blocks until the server stops or `seconds` pass; true when it stopped.
-        ```rhai
-        let server = http::serve("127.0.0.1", 0, |req| "ok");
-        if !server.wait(1.5) { print("still running"); }
-        ```
-        Errors: `InvalidArgument` (not a positive number), `Timeout` when interrupted."#,
-        |s: &mut HttpServer, seconds: Dynamic| -> ScriptResult<bool> {
-            let limit =
-                netscript_sdk::timeout::positive_value(PROTOCOL, "wait: seconds", &seconds).map_err(script_error)?;
-            s.wait(Some(limit)).map_err(script_error)
+            format!("{}://{host}:{}/", s.0.kind, s.0.state.local.port())
         },
     );
     m.pure_method(
@@ -667,7 +546,6 @@ fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> HttpResult<HttpSer
         Some(n) => return Err(HttpError::invalid(format!("workers must be 1-1024, not {n}"))),
     };
     let handler_timeout = opts.duration("handler_timeout", Duration::from_secs(30))?;
-    let failed = Arc::new(AtomicU64::new(0));
-    let app = ScriptApp { handler, failed: failed.clone(), max_body, handler_timeout, threads };
-    start(host, port, server_opts, App::Script(app), failed)
+    let app = ScriptApp { handler, max_body, handler_timeout, threads };
+    start(host, port, server_opts, App::Script(app))
 }

@@ -24,7 +24,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTRO
 use std::collections::HashMap;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -524,7 +524,7 @@ fn serve_dir(host: &str, port: INT, dir: &str, opts: Map) -> HttpResult<HttpServ
     if !root.is_dir() {
         return Err(HttpError::invalid(format!("serve_dir: {dir} is not a directory")));
     }
-    server::start(host, port, server_opts, App::Dir(DirService::new(root, listing)), Arc::new(AtomicU64::new(0)))
+    server::start(host, port, server_opts, App::Dir(DirService::new(root, listing)))
 }
 
 /// Registers `serve_dir`.

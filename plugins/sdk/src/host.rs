@@ -60,6 +60,9 @@ pub trait Host: Send + Sync {
     fn trace_enabled(&self, protocol: &str) -> bool;
     /// Prints one trace line of `protocol` (redacted) on stderr; see [`crate::trace`].
     fn trace_line(&self, protocol: &str, line: &str);
+    /// Logs a warning of `protocol` on stderr, as the script's `log::warn` does (redacted;
+    /// shown without `-v`): a server handler that failed, an accept that failed.
+    fn warn(&self, protocol: &str, message: &str);
     /// Starts writing `path` atomically (see [`AtomicFile`]), after the write permission
     /// check. Errors: `PermissionDenied`, `IoError` (the folder is missing or read-only).
     fn create_atomic(&self, path: &Path) -> Result<Box<dyn AtomicFile>, CommonError>;
@@ -133,6 +136,9 @@ impl Host for NoHost {
         false
     }
     fn trace_line(&self, _: &str, _: &str) {}
+    fn warn(&self, protocol: &str, message: &str) {
+        eprintln!("WARN  {protocol}: {message}");
+    }
     fn create_atomic(&self, path: &Path) -> Result<Box<dyn AtomicFile>, CommonError> {
         self.check(&format!("writing {}", path.display()))?;
         Err(CommonError::new(CommonKind::PluginError, "core", "atomic files need a netscript host"))

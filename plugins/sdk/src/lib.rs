@@ -17,6 +17,8 @@
 //! - [`tls`]: TLS modes, trust (system roots, `ca_file`, `insecure`), handshakes, error texts.
 //! - [`secret`]: `Secret`, a string that prints as `****` and that the host redacts everywhere.
 //! - [`trace`]: `--trace` lines (`> ` sent, `< ` received), credentials masked.
+//! - [`server`]: the one server handle (`.port`, `.stop()`, `.wait()`, `.stats()` …).
+//! - [`workers`]: the one pool of threads that run script code (tasks, parallel, servers).
 //! - [`timeout`]: seconds from a script as a `Duration` (huge = no limit, never a panic).
 
 pub mod builder;
@@ -30,9 +32,11 @@ pub mod net;
 pub mod options;
 pub mod runtime;
 pub mod secret;
+pub mod server;
 pub mod timeout;
 pub mod tls;
 pub mod trace;
+pub mod workers;
 
 /// The exact Rhai the host uses; plugins must use this one, never their own.
 pub use rhai;

@@ -1,7 +1,10 @@
-//! The script worker threads behind `task` and `parallel`: started on demand and kept after
-//! their job, so a thread's per-thread state outlives one call — its runtime and the pooled
-//! keep-alive connections plugins open there (`block_on_local`) — and a `parallel` over 32
-//! items does not pay 32 thread starts (~0.1–0.2 ms each on a small VM) every time.
+//! The one pool of threads that run script code concurrently: `task`, `parallel`, the
+//! handlers of `socket::serve` and the server threads of `http::serve`. Threads start on
+//! demand and are kept after their job, so a thread's per-thread state outlives one call —
+//! its runtime and the pooled keep-alive connections plugins open there (`block_on_local`)
+//! — and a `parallel` over 32 items does not pay 32 thread starts (~0.1–0.2 ms each on a
+//! small VM) every time. At most [`MAX_WORKERS`] run at once: a server bounds its own
+//! concurrency below that (its `workers` option) so a flood of clients costs no thread.
 //!
 //! An idle worker waits on a channel of its own; the most recently idle one is reused first,
 //! so the hot threads stay hot and the surplus ones end after [`IDLE_LIMIT`] unused.
@@ -31,7 +34,14 @@ fn idle_workers() -> &'static Mutex<Vec<Idle>> {
     IDLE.get_or_init(Default::default)
 }
 
-/// Runs `job` on an idle worker, or on a new one. Fails only when no thread can be started.
+/// Most worker threads alive at once.
+pub const MAX_WORKERS: u64 = 1024;
+
+/// Workers alive now.
+static ALIVE: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `job` on an idle worker, or on a new one. Errors (an `io::Error`): no thread can
+/// be started, or [`MAX_WORKERS`] are busy already.
 pub fn run(job: Job) -> std::io::Result<()> {
     let mut job = job;
     loop {
@@ -50,36 +60,53 @@ pub fn run(job: Job) -> std::io::Result<()> {
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 fn spawn(first: Job) -> std::io::Result<()> {
+    if ALIVE.fetch_add(1, Ordering::AcqRel) >= MAX_WORKERS {
+        ALIVE.fetch_sub(1, Ordering::AcqRel);
+        return Err(std::io::Error::other(format!("all {MAX_WORKERS} worker threads are busy")));
+    }
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    std::thread::Builder::new().name("netscript-task".into()).stack_size(WORKER_STACK).spawn(move || {
-        let (jobs, inbox) = channel::<Job>();
-        let mut job = first;
-        loop {
-            let _ = catch_unwind(AssertUnwindSafe(job));
-            idle_workers().lock().unwrap_or_else(|e| e.into_inner()).push(Idle { id, jobs: jobs.clone() });
-            job = match inbox.recv_timeout(IDLE_LIMIT) {
-                Ok(next) => next,
-                Err(RecvTimeoutError::Timeout) => {
-                    let mut idle = idle_workers().lock().unwrap_or_else(|e| e.into_inner());
-                    match idle.iter().position(|w| w.id == id) {
-                        Some(at) => {
-                            idle.remove(at);
-                            return;
-                        }
-                        // Taken just now: its job is on the way.
-                        None => {
-                            drop(idle);
-                            match inbox.recv() {
-                                Ok(next) => next,
-                                Err(_) => return,
+    let started =
+        std::thread::Builder::new().name("netscript-worker".into()).stack_size(WORKER_STACK).spawn(move || {
+            // Counted out however the thread ends.
+            struct Alive;
+            impl Drop for Alive {
+                fn drop(&mut self) {
+                    ALIVE.fetch_sub(1, Ordering::AcqRel);
+                }
+            }
+            let _alive = Alive;
+            let (jobs, inbox) = channel::<Job>();
+            let mut job = first;
+            loop {
+                let _ = catch_unwind(AssertUnwindSafe(job));
+                idle_workers().lock().unwrap_or_else(|e| e.into_inner()).push(Idle { id, jobs: jobs.clone() });
+                job = match inbox.recv_timeout(IDLE_LIMIT) {
+                    Ok(next) => next,
+                    Err(RecvTimeoutError::Timeout) => {
+                        let mut idle = idle_workers().lock().unwrap_or_else(|e| e.into_inner());
+                        match idle.iter().position(|w| w.id == id) {
+                            Some(at) => {
+                                idle.remove(at);
+                                return;
+                            }
+                            // Taken just now: its job is on the way.
+                            None => {
+                                drop(idle);
+                                match inbox.recv() {
+                                    Ok(next) => next,
+                                    Err(_) => return,
+                                }
                             }
                         }
                     }
-                }
-                Err(RecvTimeoutError::Disconnected) => return,
-            };
-        }
-    })?;
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+            }
+        });
+    if let Err(e) = started {
+        ALIVE.fetch_sub(1, Ordering::AcqRel);
+        return Err(e);
+    }
     Ok(())
 }
 
