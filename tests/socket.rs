@@ -209,7 +209,7 @@ fn socat_is_the_udp_peer() {
         &["-b", "65536", &format!("UDP4-RECVFROM:{port},bind=127.0.0.1,fork"), "SYSTEM:cat"],
         None,
     );
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    common::wait_for_udp_port(port);
     let out = eval_line(&format!(
         r#"let u = socket::udp_bind("127.0.0.1", 0, #{{ timeout: 10 }});
            u.sendto("datagram from netscript", "127.0.0.1", {port});

@@ -152,6 +152,20 @@ pub fn wait_for_port(port: u16) {
     panic!("nothing listens on 127.0.0.1:{port} after 10 s");
 }
 
+/// Waits until something has bound UDP `127.0.0.1:port` (read from /proc/net/udp, no
+/// datagram sent), 10 s at most.
+pub fn wait_for_udp_port(port: u16) {
+    let needle = format!("0100007F:{port:04X} ");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if std::fs::read_to_string("/proc/net/udp").is_ok_and(|t| t.contains(&needle)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("nothing bound UDP 127.0.0.1:{port} after 10 s");
+}
+
 /// A free TCP port on loopback (bound then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -187,12 +201,33 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx; `prepare(dir)` writes the content (`www/`, certificates) first and
     /// `http_block(dir, port, tls_port)` gives what goes inside `http { }`.
-    pub fn start(prepare: impl FnOnce(&Path), http_block: impl FnOnce(&Path, u16, u16) -> String) -> Nginx {
+    /// nginx cannot listen on port 0 and report the port, so it gets two free ones; should
+    /// another process take one in between, it is started again on two others.
+    pub fn start(prepare: impl FnOnce(&Path), http_block: impl Fn(&Path, u16, u16) -> String) -> Nginx {
         use std::os::unix::fs::PermissionsExt;
         let dir = temp_dir();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         prepare(dir.path());
-        let (port, tls_port) = (free_port(), free_port());
+        for attempt in 1.. {
+            let (port, tls_port) = (free_port(), free_port());
+            match Self::try_start(&dir, &http_block, port, tls_port) {
+                Some(peer) => return Nginx { dir, port, tls_port, peer },
+                None if attempt < 5 => continue,
+                None => break,
+            }
+        }
+        let log = std::fs::read_to_string(dir.path().join("error.log")).unwrap_or_default();
+        panic!("nginx did not start: {log}");
+    }
+
+    /// One start on `port` and `tls_port`: the peer once it accepts, `None` when it exited
+    /// (a port taken meanwhile).
+    fn try_start(
+        dir: &tempfile::TempDir,
+        http_block: &impl Fn(&Path, u16, u16) -> String,
+        port: u16,
+        tls_port: u16,
+    ) -> Option<Peer> {
         let d = dir.path().display().to_string();
         let echo = "/usr/lib/nginx/modules/ngx_http_echo_module.so";
         let load = if Path::new(echo).exists() { format!("load_module {echo};") } else { String::new() };
@@ -205,15 +240,16 @@ impl Nginx {
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
         let error_log = format!("{d}/error.log");
         let conf_path = format!("{d}/nginx.conf");
-        let peer = Peer::start("nginx", "nginx", &["-e", &error_log, "-c", &conf_path, "-g", "daemon off;"], None);
+        let mut peer = Peer::start("nginx", "nginx", &["-e", &error_log, "-c", &conf_path, "-g", "daemon off;"], None);
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if start.elapsed() > Duration::from_secs(10) {
-                panic!("nginx did not start: {}", std::fs::read_to_string(&error_log).unwrap_or_default());
+            if peer.child.try_wait().ok().flatten().is_some() || start.elapsed() > Duration::from_secs(10) {
+                peer.stop();
+                return None;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Nginx { dir, port, tls_port, peer }
+        Some(peer)
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -21,6 +21,8 @@
 //! - [`workers`]: the one pool of threads that run script code (tasks, parallel, servers).
 //! - [`timeout`]: seconds from a script as a `Duration` (huge = no limit, never a panic).
 
+#![deny(missing_docs)]
+
 pub mod builder;
 pub mod declaration;
 pub mod error;
