@@ -5,8 +5,7 @@
 
 use crate::error::{AddrError, ScriptResult};
 use crate::ip::{IpAddress, Version};
-use crate::network::IpNetwork;
-use netscript_sdk::rhai::{Array, Dynamic, INT};
+use netscript_sdk::rhai::{Array, Dynamic, FLOAT, INT};
 use netscript_sdk::ModuleBuilder;
 use std::sync::Arc;
 
@@ -120,60 +119,16 @@ impl Iterator for IpAddressIter {
     }
 }
 
-/// A lazy sequence of equal-sized subnets; `type_of` is `"IpNetworkIterator"`.
-#[derive(Clone, Debug)]
-pub struct IpNetworkIter {
-    version: Version,
-    base: u128,
-    prefixlen: u8,
-    next_index: u128,
-    last_index: u128,
-    done: bool,
-}
-
-impl IpNetworkIter {
-    /// Subnets of `prefixlen` from `base` on, indices `0..=last_index`.
-    pub fn new(version: Version, base: u128, prefixlen: u8, last_index: u128) -> Self {
-        Self { version, base, prefixlen, next_index: 0, last_index, done: false }
-    }
-
-    /// Yields nothing.
-    pub fn empty(version: Version) -> Self {
-        Self { done: true, ..Self::new(version, 0, 0, 0) }
-    }
-
-    /// How many subnets are left (saturating at `u128::MAX`).
-    pub fn remaining(&self) -> u128 {
-        if self.done {
-            0
-        } else {
-            (self.last_index - self.next_index).saturating_add(1)
-        }
-    }
-}
-
-impl Iterator for IpNetworkIter {
-    type Item = IpNetwork;
-
-    fn next(&mut self) -> Option<IpNetwork> {
-        if self.done {
-            return None;
-        }
-        let shift = u32::from(self.version.width() - self.prefixlen);
-        // A shift of 128 only happens for ::/0, whose one subnet has index 0.
-        let offset = self.next_index.checked_shl(shift).unwrap_or(0);
-        if self.next_index == self.last_index {
-            self.done = true;
-        } else {
-            self.next_index += 1;
-        }
-        let ip = IpAddress::new(self.version, self.base + offset)?;
-        IpNetwork::new(ip, self.prefixlen).ok()
+/// A count as a script value: `int` when it fits, else a `float` (exact for powers of two).
+pub(crate) fn count_value(n: u128) -> Dynamic {
+    match INT::try_from(n) {
+        Ok(i) => Dynamic::from_int(i),
+        Err(_) => Dynamic::from_float(n as FLOAT),
     }
 }
 
 /// `take(n)`: the next `n` items (fewer at the end), advancing the iterator.
-fn take<I>(it: &mut I, n: INT, context: &'static str) -> ScriptResult<Array>
+pub(crate) fn take<I>(it: &mut I, n: INT, context: &'static str) -> ScriptResult<Array>
 where
     I: Iterator,
     I::Item: Clone + Send + Sync + 'static,
@@ -186,7 +141,7 @@ where
 }
 
 /// `to_array()`: everything left, refused up front when it is more than the limit.
-fn to_array<I>(it: &mut I, remaining: u128, context: &'static str) -> ScriptResult<Array>
+pub(crate) fn to_array<I>(it: &mut I, remaining: u128, context: &'static str) -> ScriptResult<Array>
 where
     I: Iterator,
     I::Item: Clone + Send + Sync + 'static,
@@ -198,17 +153,13 @@ where
 }
 
 /// Turns an optional next item into a script value (`()` when exhausted).
-fn next_or_unit<T: Clone + Send + Sync + 'static>(item: Option<T>) -> Dynamic {
+pub(crate) fn next_or_unit<T: Clone + Send + Sync + 'static>(item: Option<T>) -> Dynamic {
     item.map_or(Dynamic::UNIT, Dynamic::from)
 }
 
 /// Registers both iterator types: `for`, `take`, `to_array`, `next`, `len`.
 pub(crate) fn register(m: &mut ModuleBuilder) {
     m.iterator::<IpAddressIter>();
-    m.iterator::<IpNetworkIter>();
-    m.iterable::<IpNetwork>();
-    m.iterable::<crate::set::IpSet>();
-
     m.method(
         "take",
         &["n"],
@@ -225,20 +176,6 @@ pub(crate) fn register(m: &mut ModuleBuilder) {
         Errors: `InvalidArgument` for a negative `n` or one above 16777216.
         "#,
         |it: &mut IpAddressIter, n: INT| take(it, n, "take"),
-    );
-    m.method(
-        "take",
-        &["n"],
-        r#"
-        The next `n` subnets as an array; the iterator moves on past them.
-
-        ```rhai
-        addr::network("10.0.0.0/8").subnet(24).take(3).len()   // => 3
-        ```
-
-        Errors: `InvalidArgument` for a negative `n` or one above 16777216.
-        "#,
-        |it: &mut IpNetworkIter, n: INT| take(it, n, "take"),
     );
     m.method(
         "to_array",
@@ -259,23 +196,6 @@ pub(crate) fn register(m: &mut ModuleBuilder) {
         },
     );
     m.method(
-        "to_array",
-        &[],
-        r#"
-        All remaining subnets as an array.
-
-        ```rhai
-        addr::network("192.0.2.0/24").subnet(26).to_array().len()   // => 4
-        ```
-
-        Errors: `InvalidArgument` (without building anything) when more than 16777216 remain.
-        "#,
-        |it: &mut IpNetworkIter| {
-            let remaining = it.remaining();
-            to_array(it, remaining, "to_array")
-        },
-    );
-    m.method(
         "next",
         &[],
         r#"
@@ -290,20 +210,6 @@ pub(crate) fn register(m: &mut ModuleBuilder) {
         "#,
         |it: &mut IpAddressIter| next_or_unit(it.next()),
     );
-    m.method(
-        "next",
-        &[],
-        r#"
-        The next subnet, or `()` when there are no more.
-
-        ```rhai
-        addr::network("192.0.2.0/24").subnet(25).next().to_string()   // => 192.0.2.0/25
-        ```
-
-        Errors: none.
-        "#,
-        |it: &mut IpNetworkIter| next_or_unit(it.next()),
-    );
     m.pure_method(
         "len",
         &[],
@@ -316,21 +222,7 @@ pub(crate) fn register(m: &mut ModuleBuilder) {
 
         Errors: none.
         "#,
-        |it: &mut IpAddressIter| crate::network::count_value(it.remaining()),
-    );
-    m.pure_method(
-        "len",
-        &[],
-        r#"
-        How many subnets remain: an `int`, or a `float` beyond 2^63.
-
-        ```rhai
-        addr::network("10.0.0.0/8").subnet(24).len()   // => 65536
-        ```
-
-        Errors: none.
-        "#,
-        |it: &mut IpNetworkIter| crate::network::count_value(it.remaining()),
+        |it: &mut IpAddressIter| count_value(it.remaining()),
     );
     m.pure_method(
         "to_string",
@@ -345,20 +237,6 @@ pub(crate) fn register(m: &mut ModuleBuilder) {
         Errors: none.
         "#,
         |it: &mut IpAddressIter| format!("IpAddressIterator({} remaining)", it.remaining()),
-    );
-    m.pure_method(
-        "to_string",
-        &[],
-        r#"
-        `IpNetworkIterator(N remaining)`.
-
-        ```rhai
-        addr::network("192.0.2.0/24").subnet(26).to_string()   // => IpNetworkIterator(4 remaining)
-        ```
-
-        Errors: none.
-        "#,
-        |it: &mut IpNetworkIter| format!("IpNetworkIterator({} remaining)", it.remaining()),
     );
 }
 
@@ -390,7 +268,5 @@ mod tests {
     fn whole_ipv6_space_counts_saturate() {
         let it = IpAddressIter::ranges(vec![(Version::V6, 0, u128::MAX)]);
         assert_eq!(it.remaining(), u128::MAX);
-        let subnets = IpNetworkIter::new(Version::V6, 0, 128, u128::MAX);
-        assert_eq!(subnets.remaining(), u128::MAX);
     }
 }

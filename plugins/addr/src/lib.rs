@@ -15,9 +15,10 @@ pub mod set; // addr::set, IpSet
 
 pub use error::AddrError;
 pub use ip::IpAddress;
-pub use iter::{IpAddressIter, IpNetworkIter};
+pub use iter::IpAddressIter;
 pub use mac::MacAddress;
 pub use network::IpNetwork;
+pub use network::IpNetworkIter;
 pub use set::IpSet;
 
 use netscript_sdk::ModuleBuilder;
@@ -45,6 +46,7 @@ fn register_module(m: &mut ModuleBuilder) {
     ip::register(m);
     network::register(m);
     iter::register(m);
+    network::register_iterator(m);
     ranges::register(m);
     set::register(m);
     mac::register(m);

@@ -6,8 +6,8 @@
 
 use crate::error::{AddrError, ScriptResult};
 use crate::ip::{hostmask, IpAddress, Version};
-use crate::iter::{IpAddressIter, IpNetworkIter};
-use netscript_sdk::rhai::{Array, Dynamic, ImmutableString, FLOAT, INT};
+use crate::iter::{count_value, next_or_unit, take, to_array, IpAddressIter};
+use netscript_sdk::rhai::{Array, Dynamic, ImmutableString, INT};
 use netscript_sdk::ModuleBuilder;
 use std::cmp::Ordering;
 use std::fmt;
@@ -226,14 +226,6 @@ impl IntoIterator for IpNetwork {
 impl fmt::Display for IpNetwork {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.addr(self.first()), self.prefixlen)
-    }
-}
-
-/// A count as a script value: `int` when it fits, else a `float` (exact for powers of two).
-pub(crate) fn count_value(n: u128) -> Dynamic {
-    match INT::try_from(n) {
-        Ok(i) => Dynamic::from_int(i),
-        Err(_) => Dynamic::from_float(n as FLOAT),
     }
 }
 
@@ -665,6 +657,12 @@ pub(crate) fn register(m: &mut ModuleBuilder) {
 mod tests {
     use super::*;
 
+    #[test]
+    fn whole_ipv6_space_subnet_counts_saturate() {
+        let subnets = IpNetworkIter::new(Version::V6, 0, 128, u128::MAX);
+        assert_eq!(subnets.remaining(), u128::MAX);
+    }
+
     fn net(s: &str) -> IpNetwork {
         IpNetwork::parse(s).unwrap()
     }
@@ -704,4 +702,136 @@ mod tests {
         assert!(all.subnets(129, None).is_err());
         assert!(all.subnets(1, Some(3)).is_err());
     }
+}
+
+/// A lazy sequence of equal-sized subnets; `type_of` is `"IpNetworkIterator"`.
+#[derive(Clone, Debug)]
+pub struct IpNetworkIter {
+    version: Version,
+    base: u128,
+    prefixlen: u8,
+    next_index: u128,
+    last_index: u128,
+    done: bool,
+}
+
+impl IpNetworkIter {
+    /// Subnets of `prefixlen` from `base` on, indices `0..=last_index`.
+    pub fn new(version: Version, base: u128, prefixlen: u8, last_index: u128) -> Self {
+        Self { version, base, prefixlen, next_index: 0, last_index, done: false }
+    }
+
+    /// Yields nothing.
+    pub fn empty(version: Version) -> Self {
+        Self { done: true, ..Self::new(version, 0, 0, 0) }
+    }
+
+    /// How many subnets are left (saturating at `u128::MAX`).
+    pub fn remaining(&self) -> u128 {
+        if self.done {
+            0
+        } else {
+            (self.last_index - self.next_index).saturating_add(1)
+        }
+    }
+}
+
+impl Iterator for IpNetworkIter {
+    type Item = IpNetwork;
+
+    fn next(&mut self) -> Option<IpNetwork> {
+        if self.done {
+            return None;
+        }
+        let shift = u32::from(self.version.width() - self.prefixlen);
+        // A shift of 128 only happens for ::/0, whose one subnet has index 0.
+        let offset = self.next_index.checked_shl(shift).unwrap_or(0);
+        if self.next_index == self.last_index {
+            self.done = true;
+        } else {
+            self.next_index += 1;
+        }
+        let ip = IpAddress::new(self.version, self.base + offset)?;
+        IpNetwork::new(ip, self.prefixlen).ok()
+    }
+}
+
+/// Registers the subnet iterator: `for`, `take`, `to_array`, `next`, `len`, and `for` over
+/// a network's addresses.
+pub(crate) fn register_iterator(m: &mut ModuleBuilder) {
+    m.iterator::<IpNetworkIter>();
+    m.iterable::<IpNetwork>();
+    m.method(
+        "take",
+        &["n"],
+        r#"
+        The next `n` subnets as an array; the iterator moves on past them.
+
+        ```rhai
+        addr::network("10.0.0.0/8").subnet(24).take(3).len()   // => 3
+        ```
+
+        Errors: `InvalidArgument` for a negative `n` or one above 16777216.
+        "#,
+        |it: &mut IpNetworkIter, n: INT| take(it, n, "take"),
+    );
+    m.method(
+        "to_array",
+        &[],
+        r#"
+        All remaining subnets as an array.
+
+        ```rhai
+        addr::network("192.0.2.0/24").subnet(26).to_array().len()   // => 4
+        ```
+
+        Errors: `InvalidArgument` (without building anything) when more than 16777216 remain.
+        "#,
+        |it: &mut IpNetworkIter| {
+            let remaining = it.remaining();
+            to_array(it, remaining, "to_array")
+        },
+    );
+    m.method(
+        "next",
+        &[],
+        r#"
+        The next subnet, or `()` when there are no more.
+
+        ```rhai
+        addr::network("192.0.2.0/24").subnet(25).next().to_string()   // => 192.0.2.0/25
+        ```
+
+        Errors: none.
+        "#,
+        |it: &mut IpNetworkIter| next_or_unit(it.next()),
+    );
+    m.pure_method(
+        "len",
+        &[],
+        r#"
+        How many subnets remain: an `int`, or a `float` beyond 2^63.
+
+        ```rhai
+        addr::network("10.0.0.0/8").subnet(24).len()   // => 65536
+        ```
+
+        Errors: none.
+        "#,
+        |it: &mut IpNetworkIter| count_value(it.remaining()),
+    );
+    m.pure_method(
+        "to_string",
+        &[],
+        r#"
+        `IpNetworkIterator(N remaining)`.
+
+        ```rhai
+        addr::network("192.0.2.0/24").subnet(26).to_string()   // => IpNetworkIterator(4 remaining)
+        ```
+
+        Errors: none.
+        "#,
+        |it: &mut IpNetworkIter| format!("IpNetworkIterator({} remaining)", it.remaining()),
+    );
 }

@@ -5,8 +5,9 @@
 //! list netaddr's `iter_cidrs()` gives.
 
 use crate::error::{AddrError, ScriptResult};
+use crate::iter::count_value;
 use crate::iter::IpAddressIter;
-use crate::network::{count_value, net_of};
+use crate::network::net_of;
 use crate::ranges::{normalise, ranges_of, ranges_to_cidrs, Range};
 use netscript_sdk::rhai::{Array, Dynamic};
 use netscript_sdk::ModuleBuilder;
@@ -158,6 +159,7 @@ type SetOp = fn(&IpSet, &IpSet) -> IpSet;
 
 /// Registers `addr::set` and the `IpSet` methods.
 pub(crate) fn register(m: &mut ModuleBuilder) {
+    m.iterable::<IpSet>();
     m.pure_func(
         "set",
         &["list"],

@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+mod body; // the servers' response bodies
 mod client; // http::get/post/…/request, permission-checked redirects, cached clients
 mod download; // http::download: streamed to a temp file, renamed when complete
 mod error; // HttpError: the one error enum and its script kinds
@@ -34,5 +35,5 @@ fn register_all(m: &mut ModuleBuilder) {
     download::register(m);
     request::register(m);
     server::register(m);
-    static_files::register(m);
+    server::register_serve_dir(m);
 }

@@ -13,11 +13,12 @@
 //! server goes on. Slow clients cost a parked task, not a thread: a header read timeout
 //! closes them.
 
+use crate::body::{full, simple, Body};
 use crate::error::{HttpError, HttpResult, PROTOCOL};
 use crate::request::{reply_from, HttpRequest, Reply, RequestData};
 use crate::static_files::DirService;
-use bytes::Bytes;
-use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
+
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -26,26 +27,10 @@ use netscript_sdk::rhai::FnPtr;
 use netscript_sdk::server::ServerState;
 use netscript_sdk::{fibers, runtime};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The response body type of both servers.
-pub type Body = BoxBody<Bytes, std::io::Error>;
-
-/// A body holding `bytes`.
-pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|never| match never {}).boxed()
-}
-
-/// A response with `status` and a short text body.
-pub fn simple(status: StatusCode, text: &str) -> Response<Body> {
-    let mut resp = Response::new(full(format!("{text}\n")));
-    *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"));
-    resp
-}
 
 /// Options both servers take.
 pub const SERVER_KEYS: &[&str] = &["header_timeout", "max_header_size", "cert_file", "key_file", "backlog"];
@@ -548,4 +533,55 @@ fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> HttpResult<HttpSer
     let handler_timeout = opts.duration("handler_timeout", Duration::from_secs(30))?;
     let app = ScriptApp { handler, max_body, handler_timeout, threads };
     start(host, port, server_opts, App::Script(app))
+}
+fn serve_dir(host: &str, port: INT, dir: &str, opts: Map) -> HttpResult<HttpServer> {
+    let allowed: Vec<&str> = SERVER_KEYS.iter().copied().chain(["listing"]).collect();
+    let opts = Options::parse(PROTOCOL, "serve_dir", opts, &allowed)?;
+    let server_opts = server_options(&opts)?;
+    let listing = opts.bool("listing", true)?;
+    let checked = netscript_sdk::host().check_read(Path::new(dir))?;
+    let root = checked.canonicalize().map_err(|e| HttpError::io(&format!("serve_dir {dir}"), &e))?;
+    if !root.is_dir() {
+        return Err(HttpError::invalid(format!("serve_dir: {dir} is not a directory")));
+    }
+    start(host, port, server_opts, App::Dir(DirService::new(root, listing)))
+}
+
+/// Registers `serve_dir`.
+pub fn register_serve_dir(m: &mut ModuleBuilder) {
+    let doc = r#"
+        Serves the files under `dir` on `host:port`, like Python's `SimpleHTTPRequestHandler`:
+        GET and HEAD (others get 405), `index.html` for a directory, else an HTML listing
+        (names escaped), content types by extension, single `Range` requests (206/416),
+        `ETag`/`If-None-Match` and `Last-Modified`/`If-Modified-Since` (304). Nothing outside
+        `dir` is ever served: `..`, encoded dots, backslashes, NUL bytes and symlinks that
+        lead out answer 403 or 404. Returns an `HttpServer` (`.port`, `.stop()`, `.wait()`).
+
+        Options: `listing` (default true), `header_timeout`, `max_header_size`, `backlog`,
+        `cert_file` + `key_file` (HTTPS).
+
+        ```rhai
+        let server = http::serve_dir("127.0.0.1", 8000, "public");
+        print(`serving on ${server.url}`);
+        server.wait();
+        ```
+
+        Errors: `InvalidArgument` (not a directory, bad option), `IoError` (no such
+        directory, address in use), `PermissionDenied` (`--allow-read`, `--allow-net`)."#;
+    m.func(
+        "serve_dir",
+        &["host", "port", "dir"],
+        doc,
+        |host: &str, port: INT, dir: &str| -> ScriptResult<HttpServer> {
+            serve_dir(host, port, dir, Map::new()).map_err(script_error)
+        },
+    );
+    m.func(
+        "serve_dir",
+        &["host", "port", "dir", "options"],
+        doc,
+        |host: &str, port: INT, dir: &str, opts: Map| -> ScriptResult<HttpServer> {
+            serve_dir(host, port, dir, opts).map_err(script_error)
+        },
+    );
 }

@@ -1,4 +1,5 @@
-//! `http::serve_dir(host, port, dir)`: a static file server in the manner of
+//! The files behind `http::serve_dir(host, port, dir)` (registered in `server.rs`): a static
+//! file service in the manner of
 //! `SimpleHTTPRequestHandler` — GET and HEAD, `index.html`, an HTML directory listing,
 //! content types by extension, `Range`, `If-None-Match`/`If-Modified-Since` — that never
 //! serves a byte from outside `dir`.
@@ -11,15 +12,14 @@
 //! dropped when the file's identity (device, inode, size, mtime) changes, and the request path
 //! is resolved again in full at least once a second.
 
-use crate::error::{HttpError, HttpResult, PROTOCOL};
-use crate::server::{self, full, simple, App, Body, HttpServer, SERVER_KEYS};
+use crate::body::{full, simple, Body};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use netscript_sdk::prelude::*;
+
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 use std::collections::HashMap;
 use std::io::SeekFrom;
@@ -512,58 +512,6 @@ async fn respond_async(req: &Request<Incoming>, file: &FileHead, path: &Path, he
     let stream = tokio_util::io::ReaderStream::with_capacity(f.take(len), 64 * 1024);
     *resp.body_mut() = StreamBody::new(stream.map_ok(Frame::data)).boxed();
     resp
-}
-
-fn serve_dir(host: &str, port: INT, dir: &str, opts: Map) -> HttpResult<HttpServer> {
-    let allowed: Vec<&str> = SERVER_KEYS.iter().copied().chain(["listing"]).collect();
-    let opts = Options::parse(PROTOCOL, "serve_dir", opts, &allowed)?;
-    let server_opts = server::server_options(&opts)?;
-    let listing = opts.bool("listing", true)?;
-    let checked = netscript_sdk::host().check_read(Path::new(dir))?;
-    let root = checked.canonicalize().map_err(|e| HttpError::io(&format!("serve_dir {dir}"), &e))?;
-    if !root.is_dir() {
-        return Err(HttpError::invalid(format!("serve_dir: {dir} is not a directory")));
-    }
-    server::start(host, port, server_opts, App::Dir(DirService::new(root, listing)))
-}
-
-/// Registers `serve_dir`.
-pub fn register(m: &mut ModuleBuilder) {
-    let doc = r#"
-        Serves the files under `dir` on `host:port`, like Python's `SimpleHTTPRequestHandler`:
-        GET and HEAD (others get 405), `index.html` for a directory, else an HTML listing
-        (names escaped), content types by extension, single `Range` requests (206/416),
-        `ETag`/`If-None-Match` and `Last-Modified`/`If-Modified-Since` (304). Nothing outside
-        `dir` is ever served: `..`, encoded dots, backslashes, NUL bytes and symlinks that
-        lead out answer 403 or 404. Returns an `HttpServer` (`.port`, `.stop()`, `.wait()`).
-
-        Options: `listing` (default true), `header_timeout`, `max_header_size`, `backlog`,
-        `cert_file` + `key_file` (HTTPS).
-
-        ```rhai
-        let server = http::serve_dir("127.0.0.1", 8000, "public");
-        print(`serving on ${server.url}`);
-        server.wait();
-        ```
-
-        Errors: `InvalidArgument` (not a directory, bad option), `IoError` (no such
-        directory, address in use), `PermissionDenied` (`--allow-read`, `--allow-net`)."#;
-    m.func(
-        "serve_dir",
-        &["host", "port", "dir"],
-        doc,
-        |host: &str, port: INT, dir: &str| -> ScriptResult<HttpServer> {
-            serve_dir(host, port, dir, Map::new()).map_err(script_error)
-        },
-    );
-    m.func(
-        "serve_dir",
-        &["host", "port", "dir", "options"],
-        doc,
-        |host: &str, port: INT, dir: &str, opts: Map| -> ScriptResult<HttpServer> {
-            serve_dir(host, port, dir, opts).map_err(script_error)
-        },
-    );
 }
 
 #[cfg(test)]

@@ -152,7 +152,7 @@ pub fn run_with_fibers<F: Future>(root: F) -> Result<F::Output, CommonError> {
     if in_fiber() || tokio::runtime::Handle::try_current().is_ok() {
         return Err(CommonError::new(CommonKind::PluginError, "core", "fibers inside a fiber or a runtime"));
     }
-    crate::runtime::with_local_runtime(|rt| {
+    crate::runtimes::with_local_runtime(|rt| {
         rt.block_on(async {
             let (tx, mut rx) = unbounded_channel::<Driver>();
             let previous = RUNNER.with(|r| r.borrow_mut().replace(tx));
@@ -264,7 +264,7 @@ async fn drive(fiber: Fiber, cancel: Arc<AtomicBool>) {
                 // SAFETY: see `suspend_on` — the future is alive and pinned until it is ready,
                 // and after a panic it is never polled again (the fiber resumes at once).
                 let polled = std::future::poll_fn(|cx| {
-                    let _context = waiting.shared.then(|| crate::runtime::runtime().enter());
+                    let _context = waiting.shared.then(|| crate::runtimes::runtime().enter());
                     match catch_unwind(AssertUnwindSafe(|| {
                         unsafe { Pin::new_unchecked(&mut *waiting.future.as_ptr()) }.poll(cx)
                     })) {

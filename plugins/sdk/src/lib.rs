@@ -33,6 +33,7 @@ pub mod json;
 pub mod net;
 pub mod options;
 pub mod runtime;
+mod runtimes;
 pub mod secret;
 pub mod server;
 pub mod timeout;

@@ -15,21 +15,9 @@
 
 use crate::error::{CommonError, CommonKind};
 use std::future::Future;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-
-/// The shared multi-thread runtime (started on first use).
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("netscript-io")
-            .build()
-            .expect("cannot start the tokio runtime")
-    })
-}
+pub use crate::runtimes::runtime;
 
 /// How often a waiting script thread looks at the interruption flag.
 const INTERRUPT_POLL: Duration = Duration::from_millis(50);
@@ -51,10 +39,6 @@ pub fn block_on<F: Future>(protocol: &str, fut: F) -> Result<F::Output, CommonEr
     runtime().block_on(interruptible(protocol, fut, None))
 }
 
-thread_local! {
-    static LOCAL: std::cell::OnceCell<Option<tokio::runtime::Runtime>> = const { std::cell::OnceCell::new() };
-}
-
 /// Runs `fut` to completion on this thread's own current-thread runtime (see the module
 /// docs: what the future leaves behind stays with this thread). Errors and fibers as
 /// [`block_on`].
@@ -67,11 +51,7 @@ pub fn block_on_local<F: Future>(protocol: &str, fut: F) -> Result<F::Output, Co
         return suspend_through_host(protocol, fut);
     }
     not_inside_a_runtime(protocol)?;
-    LOCAL.with(|cell| match local_runtime(cell) {
-        Some(rt) => rt.block_on(interruptible(protocol, fut, None)),
-        // No epoll/eventfd for a thread of its own (descriptor limit): share the runtime.
-        None => runtime().block_on(interruptible(protocol, fut, None)),
-    })
+    crate::runtimes::with_local_or_shared(|rt| rt.block_on(interruptible(protocol, fut, None)))
 }
 
 /// Whether this is a dynamic plugin's copy of the SDK running on one of the host's fibers
@@ -175,18 +155,6 @@ pub fn socket_call<'a, T, R: std::os::fd::AsRawFd + 'a>(
             Err(_) => return Err(ErrorKind::Interrupted.into()),
         }
     }
-}
-
-fn local_runtime(cell: &std::cell::OnceCell<Option<tokio::runtime::Runtime>>) -> Option<&tokio::runtime::Runtime> {
-    cell.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().ok()).as_ref()
-}
-
-/// Calls `f` with this thread's own runtime. Errors: `IoError` when it cannot be started.
-pub(crate) fn with_local_runtime<R>(f: impl FnOnce(&tokio::runtime::Runtime) -> R) -> Result<R, CommonError> {
-    LOCAL.with(|cell| match local_runtime(cell) {
-        Some(rt) => Ok(f(rt)),
-        None => Err(CommonError::new(CommonKind::IoError, "core", "cannot start a runtime for this thread")),
-    })
 }
 
 fn not_inside_a_runtime(protocol: &str) -> Result<(), CommonError> {

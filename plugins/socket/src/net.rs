@@ -22,6 +22,13 @@ pub const SOCK_STREAM: INT = 1;
 /// `socket::SOCK_DGRAM`.
 pub const SOCK_DGRAM: INT = 2;
 
+/// `socket::SHUT_RD`: stop receiving.
+pub const SHUT_RD: INT = 0;
+/// `socket::SHUT_WR`: stop sending (the peer reads end of stream).
+pub const SHUT_WR: INT = 1;
+/// `socket::SHUT_RDWR`: both.
+pub const SHUT_RDWR: INT = 2;
+
 /// Seconds a call that talks to a peer may take unless `settimeout` says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The most one `recv` allocates, whatever `n` the script asks for.
@@ -362,9 +369,9 @@ pub fn register_constants(m: &mut ModuleBuilder) {
         .constant("AF_UNIX", AF_UNIX)
         .constant("SOCK_STREAM", SOCK_STREAM)
         .constant("SOCK_DGRAM", SOCK_DGRAM)
-        .constant("SHUT_RD", crate::stream::SHUT_RD)
-        .constant("SHUT_WR", crate::stream::SHUT_WR)
-        .constant("SHUT_RDWR", crate::stream::SHUT_RDWR);
+        .constant("SHUT_RD", SHUT_RD)
+        .constant("SHUT_WR", SHUT_WR)
+        .constant("SHUT_RDWR", SHUT_RDWR);
 }
 
 #[cfg(test)]

@@ -877,7 +877,7 @@ pub fn register(m: &mut ModuleBuilder) {
             "`ConnectionClosed` (closed or never connected), `IoError`.",
         ),
         |s: &mut Socket| -> ScriptResult<()> {
-            s.shutdown(crate::stream::SHUT_WR).map_err(script_error)
+            s.shutdown(crate::net::SHUT_WR).map_err(script_error)
         },
     );
     m.method(

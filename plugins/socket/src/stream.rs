@@ -13,7 +13,7 @@
 
 use crate::error::PROTOCOL;
 use crate::error::{SocketError, SocketResult};
-use crate::net::{self, Lifetime, Limit, TimeoutCell, DEFAULT_TIMEOUT};
+use crate::net::{self, Lifetime, Limit, TimeoutCell, DEFAULT_TIMEOUT, SHUT_RD, SHUT_RDWR, SHUT_WR};
 use netscript_sdk::error::CommonError;
 use netscript_sdk::prelude::*;
 use netscript_sdk::runtime;
@@ -28,13 +28,6 @@ use std::time::{Duration, Instant};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::sync::{Mutex, MutexGuard};
-
-/// `socket::SHUT_RD`: stop receiving.
-pub const SHUT_RD: INT = 0;
-/// `socket::SHUT_WR`: stop sending (the peer reads end of stream).
-pub const SHUT_WR: INT = 1;
-/// `socket::SHUT_RDWR`: both.
-pub const SHUT_RDWR: INT = 2;
 
 /// Default longest line `read_line()` returns before giving back a partial line.
 pub const MAX_LINE: usize = 1 << 20;
