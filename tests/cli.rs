@@ -269,6 +269,23 @@ fn the_docs_cover_modules_and_functions() {
     assert_eq!(run(&["--doc", "nosuchmodule"]).status, 2);
 }
 
+/// Every `// =>` result stated in any module's docs (the real binary's engine, every
+/// built-in plugin) is what the code gives, and every function has an `Errors:` line: the
+/// SDK's example checker, as each plugin's own tests use it.
+#[test]
+fn every_stated_doc_result_holds_in_the_real_engine() {
+    let flags = netscript::permissions::PermissionFlags::default();
+    let runtime = netscript::engine::Runtime::new(netscript::engine::RuntimeConfig {
+        builtins: netscript::builtin_plugins,
+        plugin_paths: Vec::new(),
+        permissions: netscript::permissions::Permissions::from_flags(&flags).unwrap(),
+        traced: Vec::new(),
+    })
+    .unwrap();
+    let checked = netscript_sdk::examples::check(&runtime.engine, false).unwrap_or_else(|e| panic!("{e}"));
+    assert!(checked >= 20, "only {checked} stated results");
+}
+
 /// Every documented function has an example and an "Errors:" line; the examples of the
 /// offline modules run, and every example (network ones too) at least parses.
 #[test]

@@ -7,6 +7,7 @@
 //!
 //! - [`declaration`]: the `#[repr(C)]` static a plugin library exports and its checks.
 //! - [`builder`]: registering documented, panic-guarded functions into a `rhai::Module`.
+//! - [`examples`]: doc examples' stated results (`// =>`) checked as tests.
 //! - [`error`]: the common error kinds and the single conversion to a script error map.
 //! - [`host`]: what the host lends plugins: permission checks and interruption.
 //! - [`fibers`]: several script calls interleaved on one thread (`parallel`).
@@ -26,6 +27,7 @@
 pub mod builder;
 pub mod declaration;
 pub mod error;
+pub mod examples;
 pub mod fibers;
 mod fnv;
 pub mod host;
