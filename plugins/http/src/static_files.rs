@@ -7,10 +7,12 @@
 //! Containment: the path is percent-decoded once; a NUL, a backslash or a `..` segment is
 //! refused (403) before the file system is asked; the joined path is then canonicalised
 //! (resolving symlinks) and must still lie under the canonical root, else 403. Files are
-//! answered by the connection task itself (no script code is involved). Small files are kept in
-//! memory with their headers precomputed (`FileCache`): a hit costs one `stat`, the copy is
-//! dropped when the file's identity (device, inode, size, mtime) changes, and the request path
-//! is resolved again in full at least once a second.
+//! answered by the connection task itself (no script code is involved); every look at the file
+//! system runs on the blocking pool (`spawn_blocking`, `tokio::fs`), never on a runtime worker.
+//! Small files are kept in memory with their headers precomputed (`FileCache`): a hit looks at
+//! the file again at most every 100 ms, the copy is dropped when the file's identity (device,
+//! inode, size, mtime) changes, and the request path is resolved again in full at least once
+//! a second.
 
 use crate::body::{full, simple, Body};
 use bytes::Bytes;
@@ -25,6 +27,7 @@ use std::collections::HashMap;
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -218,14 +221,6 @@ impl FileHead {
     }
 }
 
-/// Where a file's bytes come from.
-enum Source<'a> {
-    /// The whole file, already in memory (the small-file cache).
-    Cached(Bytes),
-    /// Read from the file system.
-    Path(&'a Path),
-}
-
 /// Identity of one version of a file: a cached copy is used only while all of these match.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Version {
@@ -248,6 +243,8 @@ struct CachedFile {
     canonical: PathBuf,
     /// When the request path was last resolved (symlinks, containment) in full.
     resolved: Instant,
+    /// When the file was last `stat`ed (microseconds since [`epoch`]).
+    checked: AtomicU64,
     version: Version,
     head: FileHead,
     body: Bytes,
@@ -260,8 +257,21 @@ const CACHE_ENTRIES: usize = 1024;
 /// …and this many bytes in all.
 const CACHE_BYTES: usize = 32 << 20;
 /// A cached request path is resolved again (containment, symlinks) at least this often; in
-/// between, each request still `stat`s the file and drops the copy when it changed.
+/// between, the file is `stat`ed (off the runtime's threads) at most every
+/// [`CACHE_CHECK_EVERY`] and the copy dropped when it changed.
 const CACHE_RESOLVE_EVERY: Duration = Duration::from_secs(1);
+/// How long a cached copy is served without looking at the file again.
+const CACHE_CHECK_EVERY: Duration = Duration::from_millis(100);
+
+/// The clock the cache's check times count from.
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn micros_since_epoch() -> u64 {
+    u64::try_from(epoch().elapsed().as_micros()).unwrap_or(u64::MAX)
+}
 
 #[derive(Default)]
 struct FileCache {
@@ -276,12 +286,22 @@ impl DirService {
     }
 
     /// The cached copy for `raw_path`, when it is still the file on disk.
-    fn cached(&self, raw_path: &str) -> Option<Arc<CachedFile>> {
+    async fn cached(&self, raw_path: &str) -> Option<Arc<CachedFile>> {
         let entry = self.cache.read().unwrap_or_else(|e| e.into_inner()).files.get(raw_path).cloned()?;
-        let fresh = entry.resolved.elapsed() < CACHE_RESOLVE_EVERY
-            && std::fs::metadata(&entry.canonical).is_ok_and(|m| m.is_file() && Version::of(&m) == entry.version);
-        if fresh {
-            return Some(entry);
+        if entry.resolved.elapsed() < CACHE_RESOLVE_EVERY {
+            let now = micros_since_epoch();
+            let checked = entry.checked.load(Ordering::Relaxed);
+            if now.saturating_sub(checked) < CACHE_CHECK_EVERY.as_micros() as u64 {
+                return Some(entry);
+            }
+            // `tokio::fs`: the stat runs on the blocking pool, not on a runtime worker.
+            let same = tokio::fs::metadata(&entry.canonical)
+                .await
+                .is_ok_and(|m| m.is_file() && Version::of(&m) == entry.version);
+            if same {
+                entry.checked.store(now, Ordering::Relaxed);
+                return Some(entry);
+            }
         }
         let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
         if cache.files.get(raw_path).is_some_and(|e| Arc::ptr_eq(e, &entry)) {
@@ -300,6 +320,7 @@ impl DirService {
         let entry = CachedFile {
             canonical: canonical.to_path_buf(),
             resolved: Instant::now(),
+            checked: AtomicU64::new(micros_since_epoch()),
             version: Version::of(meta),
             head,
             body,
@@ -321,94 +342,117 @@ impl DirService {
                 return resp;
             }
         };
-        if let Some(entry) = self.cached(req.uri().path()) {
-            return respond(&req, &entry.head, Source::Cached(entry.body.clone()), head);
+        if let Some(entry) = self.cached(req.uri().path()).await {
+            return respond(&req, &entry.head, entry.body.clone(), head);
         }
         // Boxed: the state of the slow path (file system, streaming) is only allocated when
         // it runs, not kept in every connection's in-flight slot.
         Box::pin(self.uncached(req, head)).await
     }
 
-    /// Answers a request the cache could not.
+    /// Answers a request the cache could not: the file system is asked on the blocking
+    /// pool (never on a runtime worker), then the answer is made here.
     async fn uncached(&self, req: Request<Incoming>, head: bool) -> Response<Body> {
         let raw_path = req.uri().path().to_string();
-        let path = match resolve(&self.root, &raw_path) {
-            Ok(p) => p,
-            Err(Refusal::Forbidden) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
-            Err(Refusal::NotFound) => return simple(StatusCode::NOT_FOUND, "404 Not Found"),
-            Err(Refusal::BadRequest) => return simple(StatusCode::BAD_REQUEST, "400 Bad Request"),
-        };
-        let Ok(meta) = std::fs::metadata(&path) else {
-            return simple(StatusCode::NOT_FOUND, "404 Not Found");
-        };
-        if meta.is_file() {
-            return self.file(&req, &raw_path, &path, meta, head).await;
-        }
-        let file_path;
-        if meta.is_dir() {
-            if !raw_path.ends_with('/') {
-                let mut location = format!("{raw_path}/");
-                if let Some(q) = req.uri().query() {
-                    location = format!("{location}?{q}");
-                }
+        let query = req.uri().query().map(str::to_string);
+        let (root, listing, asked) = (self.root.clone(), self.listing, raw_path.clone());
+        let found = tokio::task::spawn_blocking(move || look_up(&root, &asked, query.as_deref(), listing)).await;
+        match found {
+            Ok(Found::Refused(status, text)) => simple(status, text),
+            Ok(Found::Redirect(location)) => {
                 let mut resp = simple(StatusCode::MOVED_PERMANENTLY, "301 Moved Permanently");
                 set(&mut resp, header::LOCATION, &location);
-                return resp;
+                resp
             }
-            let index = path.join("index.html");
-            if index.is_file() && index.canonicalize().is_ok_and(|c| c.starts_with(&self.root)) {
-                file_path = index;
-            } else if self.listing {
-                let shown = percent_decode_str(&raw_path).decode_utf8_lossy().into_owned();
-                return match listing_html(&path, &shown) {
-                    Ok(html) => {
-                        let len = html.len();
-                        let mut resp = Response::new(if head { full(Bytes::new()) } else { full(html) });
-                        set(&mut resp, header::CONTENT_TYPE, "text/html; charset=utf-8");
-                        set(&mut resp, header::CONTENT_LENGTH, &len.to_string());
+            Ok(Found::Listing(html)) => {
+                let len = html.len();
+                let mut resp = Response::new(if head { full(Bytes::new()) } else { full(html) });
+                set(&mut resp, header::CONTENT_TYPE, "text/html; charset=utf-8");
+                set(&mut resp, header::CONTENT_LENGTH, &len.to_string());
+                resp
+            }
+            Ok(Found::File { path, meta, whole }) => {
+                let file_head = FileHead::new(&path, &meta);
+                match whole {
+                    // Small: answered from memory, and later requests too while the file's
+                    // identity (device, inode, size, mtime) stays the same.
+                    Some(data) => {
+                        let body = Bytes::from(data);
+                        let resp = respond(&req, &file_head, body.clone(), head);
+                        if body.len() as u64 == meta.len() && meta.len() <= CACHE_FILE_MAX {
+                            self.remember(&raw_path, &path, &meta, file_head, body);
+                        }
                         resp
                     }
-                    Err(_) => simple(StatusCode::FORBIDDEN, "403 Forbidden"),
-                };
-            } else {
-                return simple(StatusCode::FORBIDDEN, "403 Forbidden");
+                    None => respond_async(&req, &file_head, &path, head).await,
+                }
             }
-        } else {
-            return simple(StatusCode::FORBIDDEN, "403 Forbidden");
+            Err(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error"),
         }
-        let meta = match std::fs::metadata(&file_path) {
-            Ok(m) if m.is_file() => m,
-            _ => return simple(StatusCode::NOT_FOUND, "404 Not Found"),
-        };
-        self.file(&req, &raw_path, &file_path, meta, head).await
     }
+}
 
-    /// Answers with the file at `path` (canonical), caching it when small.
-    async fn file(
-        &self,
-        req: &Request<Incoming>,
-        raw_path: &str,
-        path: &Path,
-        meta: std::fs::Metadata,
-        head: bool,
-    ) -> Response<Body> {
-        let file_head = FileHead::new(path, &meta);
-        if meta.len() <= CACHE_FILE_MAX {
-            // Small: read it whole once; later requests are answered from memory while the
-            // file's identity (device, inode, size, mtime) stays the same.
-            let Ok(data) = std::fs::read(path) else {
-                return respond(req, &file_head, Source::Path(path), head);
-            };
-            if data.len() as u64 == meta.len() {
-                let body = Bytes::from(data);
-                let resp = respond(req, &file_head, Source::Cached(body.clone()), head);
-                self.remember(raw_path, path, &meta, file_head, body);
-                return resp;
-            }
-            return respond(req, &file_head, Source::Cached(Bytes::from(data)), head);
+/// What the file system says about a request path (decided on the blocking pool).
+enum Found {
+    /// An error answer.
+    Refused(StatusCode, &'static str),
+    /// A directory asked for without its `/`: where to go.
+    Redirect(String),
+    /// A directory listing (HTML).
+    Listing(String),
+    /// A file (canonical path); `whole` holds its bytes when it is small enough to send at once.
+    File { path: PathBuf, meta: std::fs::Metadata, whole: Option<Vec<u8>> },
+}
+
+/// Resolves `raw_path` under `root` and reads what answers it: the blocking half of
+/// [`DirService::uncached`].
+fn look_up(root: &Path, raw_path: &str, query: Option<&str>, listing: bool) -> Found {
+    let path = match resolve(root, raw_path) {
+        Ok(p) => p,
+        Err(Refusal::Forbidden) => return Found::Refused(StatusCode::FORBIDDEN, "403 Forbidden"),
+        Err(Refusal::NotFound) => return Found::Refused(StatusCode::NOT_FOUND, "404 Not Found"),
+        Err(Refusal::BadRequest) => return Found::Refused(StatusCode::BAD_REQUEST, "400 Bad Request"),
+    };
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Found::Refused(StatusCode::NOT_FOUND, "404 Not Found");
+    };
+    let file_path = if meta.is_file() {
+        path
+    } else if meta.is_dir() {
+        if !raw_path.ends_with('/') {
+            return Found::Redirect(match query {
+                Some(q) => format!("{raw_path}/?{q}"),
+                None => format!("{raw_path}/"),
+            });
         }
-        respond_async(req, &file_head, path, head).await
-    }
+        let index = path.join("index.html");
+        if index.is_file() && index.canonicalize().is_ok_and(|c| c.starts_with(root)) {
+            index
+        } else if listing {
+            let shown = percent_decode_str(raw_path).decode_utf8_lossy().into_owned();
+            return match listing_html(&path, &shown) {
+                Ok(html) => Found::Listing(html),
+                Err(_) => Found::Refused(StatusCode::FORBIDDEN, "403 Forbidden"),
+            };
+        } else {
+            return Found::Refused(StatusCode::FORBIDDEN, "403 Forbidden");
+        }
+    } else {
+        return Found::Refused(StatusCode::FORBIDDEN, "403 Forbidden");
+    };
+    let meta = match std::fs::metadata(&file_path) {
+        Ok(m) if m.is_file() => m,
+        _ => return Found::Refused(StatusCode::NOT_FOUND, "404 Not Found"),
+    };
+    let whole = if meta.len() <= CACHE_FILE_MAX.max(READ_WHOLE) {
+        match std::fs::read(&file_path) {
+            Ok(data) => Some(data),
+            Err(_) => return Found::Refused(StatusCode::FORBIDDEN, "403 Forbidden"),
+        }
+    } else {
+        None
+    };
+    Found::File { path: file_path, meta, whole }
 }
 
 /// The head of the answer to a file request.
@@ -475,17 +519,10 @@ fn respond_head(req: &Request<Incoming>, file: &FileHead, head: bool) -> Head {
 }
 
 /// Answers from bytes in memory (or a file small enough to read whole).
-fn respond(req: &Request<Incoming>, file: &FileHead, source: Source<'_>, head: bool) -> Response<Body> {
+fn respond(req: &Request<Incoming>, file: &FileHead, data: Bytes, head: bool) -> Response<Body> {
     let (mut resp, start, len) = match respond_head(req, file, head) {
         Head::Send(resp, start, len) => (resp, start, len),
         Head::Done(resp) => return resp,
-    };
-    let data = match source {
-        Source::Cached(bytes) => bytes,
-        Source::Path(path) => match std::fs::read(path) {
-            Ok(data) => Bytes::from(data),
-            Err(_) => return simple(StatusCode::FORBIDDEN, "403 Forbidden"),
-        },
     };
     let end = (start + len).min(data.len() as u64) as usize;
     let start = (start as usize).min(end);
@@ -493,11 +530,8 @@ fn respond(req: &Request<Incoming>, file: &FileHead, source: Source<'_>, head: b
     resp
 }
 
-/// Answers from the file system: read whole when small, streamed otherwise.
+/// Answers a large file from the file system, streamed (`tokio::fs`).
 async fn respond_async(req: &Request<Incoming>, file: &FileHead, path: &Path, head: bool) -> Response<Body> {
-    if file.size <= READ_WHOLE {
-        return respond(req, file, Source::Path(path), head);
-    }
     let (mut resp, start, len) = match respond_head(req, file, head) {
         Head::Send(resp, start, len) => (resp, start, len),
         Head::Done(resp) => return resp,
@@ -530,10 +564,18 @@ mod tests {
         assert_eq!(parse_range("bytes=4-2", 10), RangeSpec::Full);
     }
 
+    /// A fresh folder of its own under the system temp dir (removed by the caller).
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ns-static-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn traversal_forms_never_leave_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
+        let dir = scratch("traversal");
+        let root = dir.canonicalize().unwrap();
         std::fs::write(root.join("a.txt"), "a").unwrap();
         std::os::unix::fs::symlink("/etc", root.join("out")).unwrap();
         assert!(resolve(&root, "/a.txt").is_ok());
@@ -541,13 +583,15 @@ mod tests {
             assert!(resolve(&root, bad).is_err(), "{bad} resolved");
         }
         assert_eq!(resolve(&root, "/%252e%252e/etc/passwd"), Err(Refusal::NotFound));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn listing_escapes_names() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("<b>&x.txt"), "").unwrap();
-        let html = listing_html(dir.path(), "/").unwrap();
+        let dir = scratch("listing");
+        std::fs::write(dir.join("<b>&x.txt"), "").unwrap();
+        let html = listing_html(&dir, "/").unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
         assert!(html.contains("&lt;b&gt;&amp;x.txt") && html.contains("href=\"%3Cb%3E&amp;x.txt\""), "{html}");
     }
 }

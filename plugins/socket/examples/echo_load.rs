@@ -62,7 +62,7 @@ async fn rtt(args: &[String]) {
     let seconds: f64 = arg(args, 5, None);
     let size: usize = arg(args, 6, Some(64));
     let start = Instant::now();
-    let until = start + Duration::from_secs_f64(seconds);
+    let until = start + Duration::from_millis((seconds * 1000.0) as u64);
     let per_connection = args[1] == "connect";
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
