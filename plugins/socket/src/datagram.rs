@@ -4,7 +4,7 @@
 
 use crate::error::{SocketError, SocketResult, PROTOCOL};
 use crate::net::{self, Lifetime, Limit, TimeoutCell, DEFAULT_TIMEOUT};
-use crate::stream::Endpoint;
+use crate::raw::Endpoint;
 use netscript_sdk::prelude::*;
 use socket2::SockRef;
 use std::fmt;

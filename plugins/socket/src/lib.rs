@@ -6,12 +6,15 @@
 
 #![deny(missing_docs)]
 
+mod connection; // the script methods of connections and listeners
 mod datagram; // datagram sockets shared by UDP and Unix datagrams
 mod error; // SocketError: the one error enum and its script kinds
 mod lookup; // gethostname, gethostbyname, getaddrinfo, gethostbyaddr, getserv*
 mod net; // families, ports, timeouts, the close signal, resolution + permission check
+mod raw; // raw socket I/O: blocking or fiber-friendly system calls, OS listeners
 mod server; // socket::serve: accept loop, one worker thread per connection
 mod socket_object; // socket::socket(family, type): the Python-shaped object
+mod socket_script; // its script face: socket::socket and the Socket methods
 mod stream; // byte streams and listeners shared by TCP and Unix sockets
 mod tcp; // tcp_connect, tcp_listen, TcpConnection, TcpListener
 mod udp; // udp_bind, UdpSocket
@@ -37,7 +40,7 @@ fn register_all(m: &mut ModuleBuilder) {
     tcp::register(m);
     udp::register(m);
     unix::register(m);
-    socket_object::register(m);
+    socket_script::register(m);
     server::register(m);
 }
 

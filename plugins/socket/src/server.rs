@@ -11,7 +11,8 @@
 
 use crate::error::{SocketError, SocketResult, PROTOCOL};
 use crate::net::{self, Limit};
-use crate::stream::{Endpoint, RawListener, StreamCore};
+use crate::raw::{Endpoint, RawListener};
+use crate::stream::StreamCore;
 use crate::tcp::{self, TcpConnection};
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;

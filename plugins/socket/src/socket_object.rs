@@ -1,4 +1,5 @@
-//! `socket::socket(family, type)`: the Python-shaped socket object.
+//! `socket::socket(family, type)`: the Python-shaped socket object — its state and what its
+//! calls do; the script face is `socket_script.rs`.
 //!
 //! A `Socket` starts as a bare OS socket and becomes what the script makes of it: `bind`
 //! then `listen` makes it a listener (`accept` returns a `TcpConnection` or
@@ -9,7 +10,8 @@
 use crate::datagram::{datagram_map, DatagramCore, Destination};
 use crate::error::{SocketError, SocketResult};
 use crate::net::{self, Family, Kind, Limit, TimeoutCell, DEFAULT_TIMEOUT};
-use crate::stream::{Endpoint, ListenerCore, StreamCore, MAX_LINE};
+use crate::raw::Endpoint;
+use crate::stream::{ListenerCore, StreamCore};
 use crate::tcp::{self, TcpConnection};
 use crate::udp;
 use crate::unix::{self, UnixConnection};
@@ -20,27 +22,27 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 /// `socket::SOL_SOCKET`.
-const SOL_SOCKET: INT = 1;
+pub(crate) const SOL_SOCKET: INT = 1;
 /// `socket::SO_REUSEADDR`.
-const SO_REUSEADDR: INT = 2;
+pub(crate) const SO_REUSEADDR: INT = 2;
 /// `socket::SO_BROADCAST`.
-const SO_BROADCAST: INT = 6;
+pub(crate) const SO_BROADCAST: INT = 6;
 /// `socket::SO_SNDBUF`.
-const SO_SNDBUF: INT = 7;
+pub(crate) const SO_SNDBUF: INT = 7;
 /// `socket::SO_RCVBUF`.
-const SO_RCVBUF: INT = 8;
+pub(crate) const SO_RCVBUF: INT = 8;
 /// `socket::SO_KEEPALIVE`.
-const SO_KEEPALIVE: INT = 9;
+pub(crate) const SO_KEEPALIVE: INT = 9;
 /// `socket::SO_REUSEPORT`.
-const SO_REUSEPORT: INT = 15;
+pub(crate) const SO_REUSEPORT: INT = 15;
 /// `socket::IPPROTO_TCP`.
-const IPPROTO_TCP: INT = 6;
+pub(crate) const IPPROTO_TCP: INT = 6;
 /// `socket::TCP_NODELAY`.
-const TCP_NODELAY: INT = 1;
+pub(crate) const TCP_NODELAY: INT = 1;
 /// `socket::IPPROTO_IPV6`.
-const IPPROTO_IPV6: INT = 41;
+pub(crate) const IPPROTO_IPV6: INT = 41;
 /// `socket::IPV6_V6ONLY`.
-const IPV6_V6ONLY: INT = 26;
+pub(crate) const IPV6_V6ONLY: INT = 26;
 
 /// What the socket has become.
 enum State {
@@ -59,7 +61,7 @@ enum State {
 }
 
 /// A copy of the state that can be used without holding the lock.
-enum View {
+pub(crate) enum View {
     Open,
     Connecting,
     Listening(Arc<ListenerCore>),
@@ -79,12 +81,25 @@ struct SocketInner {
 #[derive(Clone)]
 pub struct Socket(Arc<SocketInner>);
 
-fn not_connected(what: &str) -> SocketError {
+pub(crate) fn not_connected(what: &str) -> SocketError {
     SocketError::Closed { what: what.into(), reason: "the socket is not connected" }
 }
 
 impl Socket {
-    fn new(family: INT, kind: INT) -> SocketResult<Self> {
+    /// `socket::AF_*` of this socket.
+    pub(crate) fn family_int(&self) -> INT {
+        self.0.family.as_int()
+    }
+
+    /// `socket::SOCK_*` of this socket.
+    pub(crate) fn kind_int(&self) -> INT {
+        match self.0.kind {
+            Kind::Stream => net::SOCK_STREAM,
+            Kind::Datagram => net::SOCK_DGRAM,
+        }
+    }
+
+    pub(crate) fn new(family: INT, kind: INT) -> SocketResult<Self> {
         let family = Family::from_int(family)?;
         let kind = Kind::from_int(kind)?;
         let state = match (family, kind) {
@@ -109,7 +124,7 @@ impl Socket {
         self.0.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn view(&self) -> View {
+    pub(crate) fn view(&self) -> View {
         match &*self.state() {
             State::Open(_) => View::Open,
             State::Connecting => View::Connecting,
@@ -120,11 +135,11 @@ impl Socket {
         }
     }
 
-    fn is_ip(&self) -> bool {
+    pub(crate) fn is_ip(&self) -> bool {
         self.0.family != Family::Unix
     }
 
-    fn require_ip(&self, what: &str) -> SocketResult<()> {
+    pub(crate) fn require_ip(&self, what: &str) -> SocketResult<()> {
         if self.is_ip() {
             Ok(())
         } else {
@@ -134,7 +149,7 @@ impl Socket {
         }
     }
 
-    fn require_unix(&self, what: &str) -> SocketResult<()> {
+    pub(crate) fn require_unix(&self, what: &str) -> SocketResult<()> {
         if self.is_ip() {
             Err(SocketError::invalid(format!(
                 "{what}(path) needs an AF_UNIX socket; {} takes a host and a port",
@@ -146,7 +161,7 @@ impl Socket {
     }
 
     /// The one address of `host:port` in this socket's family, permission-checked.
-    fn ip_addr(&self, host: &str, port: INT, passive: bool) -> SocketResult<SocketAddr> {
+    pub(crate) fn ip_addr(&self, host: &str, port: INT, passive: bool) -> SocketResult<SocketAddr> {
         let port = net::port(port)?;
         let addrs = net::resolve_checked(host, port, Some(self.0.family), passive, Some(DEFAULT_TIMEOUT))?;
         addrs.first().copied().ok_or_else(|| SocketError::HostNotFound {
@@ -155,7 +170,7 @@ impl Socket {
         })
     }
 
-    fn bind_addr(&self, addr: &SockAddr, context: &str) -> SocketResult<()> {
+    pub(crate) fn bind_addr(&self, addr: &SockAddr, context: &str) -> SocketResult<()> {
         match &*self.state() {
             State::Open(sock) => sock.bind(addr).map_err(|e| SocketError::io(context.to_string(), e)),
             State::Datagram(core) => core.bind(addr, context),
@@ -164,13 +179,13 @@ impl Socket {
         }
     }
 
-    fn bind_ip(&self, host: &str, port: INT) -> SocketResult<()> {
+    pub(crate) fn bind_ip(&self, host: &str, port: INT) -> SocketResult<()> {
         self.require_ip("bind")?;
         let addr = self.ip_addr(host, port, true)?;
         self.bind_addr(&addr.into(), &format!("bind {addr}"))
     }
 
-    fn bind_path(&self, path: &str) -> SocketResult<()> {
+    pub(crate) fn bind_path(&self, path: &str) -> SocketResult<()> {
         self.require_unix("bind")?;
         let path = unix::socket_path(path)?;
         unix::check_bind(&path)?;
@@ -178,7 +193,7 @@ impl Socket {
         self.bind_addr(&addr, &format!("bind {}", path.display()))
     }
 
-    fn listen(&self, backlog: INT) -> SocketResult<()> {
+    pub(crate) fn listen(&self, backlog: INT) -> SocketResult<()> {
         let backlog = i32::try_from(backlog)
             .ok()
             .filter(|b| (0..=65535).contains(b))
@@ -212,7 +227,7 @@ impl Socket {
         }
     }
 
-    fn accept(&self) -> SocketResult<Dynamic> {
+    pub(crate) fn accept(&self) -> SocketResult<Dynamic> {
         let View::Listening(core) = self.view() else {
             return Err(match self.view() {
                 View::Closed => SocketError::closed("accept"),
@@ -227,7 +242,7 @@ impl Socket {
         })
     }
 
-    fn take_open(&self, what: &str) -> SocketResult<OsSocket> {
+    pub(crate) fn take_open(&self, what: &str) -> SocketResult<OsSocket> {
         let mut state = self.state();
         match std::mem::replace(&mut *state, State::Connecting) {
             State::Open(sock) => Ok(sock),
@@ -246,7 +261,7 @@ impl Socket {
 
     /// Ends a connect: the new state, or a fresh socket after a failure (a failed
     /// connect leaves the OS socket unusable).
-    fn finish_connect(&self, result: SocketResult<StreamCore>) -> SocketResult<()> {
+    pub(crate) fn finish_connect(&self, result: SocketResult<StreamCore>) -> SocketResult<()> {
         let mut state = self.state();
         if !matches!(*state, State::Connecting) {
             // Closed while connecting.
@@ -268,7 +283,7 @@ impl Socket {
         }
     }
 
-    fn connect_ip(&self, host: &str, port: INT) -> SocketResult<()> {
+    pub(crate) fn connect_ip(&self, host: &str, port: INT) -> SocketResult<()> {
         self.require_ip("connect")?;
         if let View::Datagram(core) = self.view() {
             let to = udp::destination(host, port, Some(self.0.family))?;
@@ -289,7 +304,7 @@ impl Socket {
         self.finish_connect(result)
     }
 
-    fn connect_path(&self, path: &str) -> SocketResult<()> {
+    pub(crate) fn connect_path(&self, path: &str) -> SocketResult<()> {
         self.require_unix("connect")?;
         let path = unix::socket_path(path)?;
         if let View::Datagram(core) = self.view() {
@@ -301,7 +316,7 @@ impl Socket {
         self.finish_connect(result)
     }
 
-    fn stream(&self, what: &str) -> SocketResult<Arc<StreamCore>> {
+    pub(crate) fn stream(&self, what: &str) -> SocketResult<Arc<StreamCore>> {
         match self.view() {
             View::Connected(core) => Ok(core),
             View::Closed => Err(SocketError::closed(what)),
@@ -309,7 +324,7 @@ impl Socket {
         }
     }
 
-    fn send(&self, data: &[u8]) -> SocketResult<INT> {
+    pub(crate) fn send(&self, data: &[u8]) -> SocketResult<INT> {
         let sent = match self.view() {
             View::Datagram(core) => core.send(data)?,
             _ => self.stream("send")?.send(data)?,
@@ -317,14 +332,14 @@ impl Socket {
         Ok(sent as INT)
     }
 
-    fn sendall(&self, data: &[u8]) -> SocketResult<()> {
+    pub(crate) fn sendall(&self, data: &[u8]) -> SocketResult<()> {
         match self.view() {
             View::Datagram(core) => core.send(data).map(|_| ()),
             _ => self.stream("sendall")?.sendall(data),
         }
     }
 
-    fn recv(&self, n: INT) -> SocketResult<Blob> {
+    pub(crate) fn recv(&self, n: INT) -> SocketResult<Blob> {
         let n = net::byte_count(n, "recv")?;
         match self.view() {
             View::Datagram(core) => core.recv_from(n).map(|(data, _)| data),
@@ -332,7 +347,7 @@ impl Socket {
         }
     }
 
-    fn recv_text(&self, n: INT) -> SocketResult<String> {
+    pub(crate) fn recv_text(&self, n: INT) -> SocketResult<String> {
         let n = net::byte_count(n, "recv_text")?;
         match self.view() {
             View::Datagram(core) => core.recv_from(n).map(|(data, _)| String::from_utf8_lossy(&data).into_owned()),
@@ -340,7 +355,7 @@ impl Socket {
         }
     }
 
-    fn read_line(&self, limit: INT) -> SocketResult<String> {
+    pub(crate) fn read_line(&self, limit: INT) -> SocketResult<String> {
         let limit = net::byte_count(limit, "read_line")?;
         if limit == 0 {
             return Err(SocketError::invalid("read_line: limit must be at least 1"));
@@ -351,7 +366,7 @@ impl Socket {
         self.stream("read_line")?.read_line(limit)
     }
 
-    fn datagram(&self, what: &str) -> SocketResult<Arc<DatagramCore>> {
+    pub(crate) fn datagram(&self, what: &str) -> SocketResult<Arc<DatagramCore>> {
         match self.view() {
             View::Datagram(core) => Ok(core),
             View::Closed => Err(SocketError::closed(what)),
@@ -359,21 +374,21 @@ impl Socket {
         }
     }
 
-    fn sendto_ip(&self, data: &[u8], host: &str, port: INT) -> SocketResult<INT> {
+    pub(crate) fn sendto_ip(&self, data: &[u8], host: &str, port: INT) -> SocketResult<INT> {
         self.require_ip("sendto")?;
         let core = self.datagram("sendto")?;
         let to = udp::destination(host, port, Some(self.0.family))?;
         core.send_to(data, &to).map(|n| n as INT)
     }
 
-    fn sendto_path(&self, data: &[u8], path: &str) -> SocketResult<INT> {
+    pub(crate) fn sendto_path(&self, data: &[u8], path: &str) -> SocketResult<INT> {
         self.require_unix("sendto")?;
         let core = self.datagram("sendto")?;
         let to = unix::destination(path)?;
         core.send_to(data, &to).map(|n| n as INT)
     }
 
-    fn recvfrom(&self, n: INT) -> SocketResult<Map> {
+    pub(crate) fn recvfrom(&self, n: INT) -> SocketResult<Map> {
         let n = net::byte_count(n, "recvfrom")?;
         match self.view() {
             View::Datagram(core) => core.recv_from(n).map(|(data, from)| datagram_map(data, &from)),
@@ -385,7 +400,7 @@ impl Socket {
         }
     }
 
-    fn settimeout(&self, value: &Dynamic) -> SocketResult<()> {
+    pub(crate) fn settimeout(&self, value: &Dynamic) -> SocketResult<()> {
         let limit = net::parse_limit(value)?;
         self.0.timeout.set(limit);
         match self.view() {
@@ -397,7 +412,7 @@ impl Socket {
         Ok(())
     }
 
-    fn gettimeout(&self) -> Dynamic {
+    pub(crate) fn gettimeout(&self) -> Dynamic {
         let default = match self.view() {
             View::Listening(_) => None,
             _ => Some(DEFAULT_TIMEOUT),
@@ -405,11 +420,11 @@ impl Socket {
         self.0.timeout.script_value(default)
     }
 
-    fn shutdown(&self, how: INT) -> SocketResult<()> {
+    pub(crate) fn shutdown(&self, how: INT) -> SocketResult<()> {
         self.stream("shutdown")?.shutdown(how)
     }
 
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         let old = std::mem::replace(&mut *self.state(), State::Closed);
         match old {
             State::Listening(core) => core.close(),
@@ -420,7 +435,7 @@ impl Socket {
     }
 
     /// Runs `f` on the OS socket, whatever the state.
-    fn with_sock<T>(&self, what: &str, f: impl FnOnce(SockRef<'_>) -> io::Result<T>) -> SocketResult<T> {
+    pub(crate) fn with_sock<T>(&self, what: &str, f: impl FnOnce(SockRef<'_>) -> io::Result<T>) -> SocketResult<T> {
         let io_err = |e| SocketError::io(what.to_string(), e);
         match &*self.state() {
             State::Open(sock) => f(SockRef::from(sock)).map_err(io_err),
@@ -432,7 +447,7 @@ impl Socket {
         }
     }
 
-    fn setsockopt(&self, level: INT, option: INT, value: &Dynamic) -> SocketResult<()> {
+    pub(crate) fn setsockopt(&self, level: INT, option: INT, value: &Dynamic) -> SocketResult<()> {
         let n = if let Ok(b) = value.as_bool() {
             INT::from(b)
         } else if let Ok(i) = value.as_int() {
@@ -466,7 +481,7 @@ impl Socket {
         }
     }
 
-    fn getsockopt(&self, level: INT, option: INT) -> SocketResult<INT> {
+    pub(crate) fn getsockopt(&self, level: INT, option: INT) -> SocketResult<INT> {
         let what = "getsockopt";
         let flag = |b: bool| INT::from(b);
         let size = |n: usize| INT::try_from(n).unwrap_or(INT::MAX);
@@ -483,7 +498,7 @@ impl Socket {
         }
     }
 
-    fn local(&self) -> Option<Endpoint> {
+    pub(crate) fn local(&self) -> Option<Endpoint> {
         match self.view() {
             View::Listening(core) => Some(core.local.clone()),
             View::Connected(core) => Some(core.local.clone()),
@@ -499,7 +514,7 @@ impl Socket {
         }
     }
 
-    fn peer(&self) -> Option<Endpoint> {
+    pub(crate) fn peer(&self) -> Option<Endpoint> {
         match self.view() {
             View::Connected(core) => Some(core.peer.clone()),
             View::Datagram(core) => core.peer().map(|d| match d {
@@ -510,7 +525,7 @@ impl Socket {
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let head = format!("Socket({}, {}", self.0.family.name(), self.0.kind.name());
         let local = self.local().map(|e| e.to_string()).unwrap_or_default();
         let tail = match self.view() {
@@ -538,444 +553,4 @@ fn unknown_option(level: INT, option: INT) -> SocketError {
          SO_REUSEPORT, SO_KEEPALIVE, SO_BROADCAST, SO_SNDBUF, SO_RCVBUF (SOL_SOCKET), \
          TCP_NODELAY (IPPROTO_TCP), IPV6_V6ONLY (IPPROTO_IPV6)"
     ))
-}
-
-/// Registers `socket::socket` and the `Socket` type.
-pub fn register(m: &mut ModuleBuilder) {
-    m.custom_type::<Socket>("Socket");
-    m.constant("SOL_SOCKET", SOL_SOCKET)
-        .constant("SO_REUSEADDR", SO_REUSEADDR)
-        .constant("SO_REUSEPORT", SO_REUSEPORT)
-        .constant("SO_KEEPALIVE", SO_KEEPALIVE)
-        .constant("SO_BROADCAST", SO_BROADCAST)
-        .constant("SO_SNDBUF", SO_SNDBUF)
-        .constant("SO_RCVBUF", SO_RCVBUF)
-        .constant("IPPROTO_TCP", IPPROTO_TCP)
-        .constant("TCP_NODELAY", TCP_NODELAY)
-        .constant("IPPROTO_IPV6", IPPROTO_IPV6)
-        .constant("IPV6_V6ONLY", IPV6_V6ONLY);
-    m.func(
-        "socket",
-        &["family", "type"],
-        r#"
-        A new socket, as Python's `socket.socket(family, type)`: `family` is
-        `socket::AF_INET`, `AF_INET6` or `AF_UNIX`; `type` is `socket::SOCK_STREAM` or
-        `SOCK_DGRAM`. Then `bind`/`listen`/`accept` for a server, `connect` for a client,
-        `sendto`/`recvfrom` for datagrams.
-
-        ```rhai
-        let s = socket::socket(socket::AF_INET, socket::SOCK_STREAM);
-        s.setsockopt(socket::SOL_SOCKET, socket::SO_REUSEADDR, 1);
-        s.bind("127.0.0.1", 0);
-        s.listen(5);
-        print(`listening on ${s.getsockname().port}`);
-        let conn = s.accept();
-        conn.sendall(conn.recv(1024));
-        conn.close();
-        ```
-
-        Errors: `InvalidArgument` (unknown family or type), `IoError`.
-        "#,
-        |family: INT, kind: INT| -> ScriptResult<Socket> { Socket::new(family, kind).map_err(script_error) },
-    );
-    m.func(
-        "socket",
-        &["family"],
-        r#"
-        A new stream socket of `family` (`socket::AF_INET`, `AF_INET6`, `AF_UNIX`).
-
-        ```rhai
-        let s = socket::socket(socket::AF_INET6);
-        ```
-
-        Errors: `InvalidArgument` (unknown family), `IoError`.
-        "#,
-        |family: INT| -> ScriptResult<Socket> { Socket::new(family, net::SOCK_STREAM).map_err(script_error) },
-    );
-    m.func(
-        "socket",
-        &[],
-        r#"
-        A new TCP/IPv4 socket (Python's `socket.socket()`).
-
-        ```rhai
-        let s = socket::socket();
-        s.connect("127.0.0.1", 7007);
-        ```
-
-        Errors: `IoError`.
-        "#,
-        || -> ScriptResult<Socket> { Socket::new(net::AF_INET, net::SOCK_STREAM).map_err(script_error) },
-    );
-
-    let doc =
-        |summary: &str, body: &str, errors: &str| format!("{summary}\n\n```rhai\n{body}\n```\n\nErrors: {errors}");
-    m.method(
-        "bind",
-        &["host", "port"],
-        &doc(
-            "Binds an AF_INET/AF_INET6 `Socket` to `host:port` (`\"\"` for every address; port 0 picks a free one).",
-            "let s = socket::socket(socket::AF_INET, socket::SOCK_STREAM);\ns.bind(\"127.0.0.1\", 0);",
-            "`InvalidArgument` (port outside 0-65535, AF_UNIX socket), `HostNotFound`, `IoError` (address in use, naming the address), `PermissionDenied`.",
-        ),
-        |s: &mut Socket, host: &str, port: INT| -> ScriptResult<()> {
-            s.bind_ip(host, port).map_err(script_error)
-        },
-    );
-    m.method(
-        "bind",
-        &["path"],
-        &doc(
-            "Binds an AF_UNIX `Socket` to a path (the file must not exist yet).",
-            "let s = socket::socket(socket::AF_UNIX, socket::SOCK_STREAM);\ns.bind(\"/tmp/app.sock\");",
-            "`InvalidArgument` (bad path, IP socket), `IoError` (path in use), `PermissionDenied`.",
-        ),
-        |s: &mut Socket, path: &str| -> ScriptResult<()> { s.bind_path(path).map_err(script_error) },
-    );
-    m.method(
-        "listen",
-        &["backlog"],
-        &doc(
-            "Makes a stream `Socket` listen, with up to `backlog` pending connections.",
-            "let s = socket::socket(socket::AF_INET, socket::SOCK_STREAM);\ns.bind(\"127.0.0.1\", 0);\ns.listen(5);",
-            "`InvalidArgument` (backlog outside 0-65535, datagram or connected socket), `IoError`, `ConnectionClosed` when closed.",
-        ),
-        |s: &mut Socket, backlog: INT| -> ScriptResult<()> { s.listen(backlog).map_err(script_error) },
-    );
-    m.method(
-        "listen",
-        &[],
-        &doc(
-            "Makes a stream `Socket` listen (backlog 128).",
-            "let s = socket::socket();\ns.bind(\"127.0.0.1\", 0);\ns.listen();",
-            "`InvalidArgument`, `IoError`, `ConnectionClosed` when closed.",
-        ),
-        |s: &mut Socket| -> ScriptResult<()> { s.listen(128).map_err(script_error) },
-    );
-    m.method(
-        "accept",
-        &[],
-        &doc(
-            "Waits for the next client of a listening `Socket`; returns a `TcpConnection` (or `UnixConnection`) with `.peer_addr`. Waits without limit unless `settimeout` was called.",
-            "let s = socket::socket();\ns.bind(\"127.0.0.1\", 7007);\ns.listen(5);\nlet conn = s.accept();\nprint(`connected by ${conn.peer_addr}`);",
-            "`InvalidArgument` (not listening), `Timeout`, `ConnectionClosed` when closed, `IoError`.",
-        ),
-        |s: &mut Socket| -> ScriptResult<Dynamic> { s.accept().map_err(script_error) },
-    );
-    m.method(
-        "connect",
-        &["host", "port"],
-        &doc(
-            "Connects an AF_INET/AF_INET6 `Socket` to `host:port` (for SOCK_DGRAM: fixes the peer).",
-            "let s = socket::socket(socket::AF_INET, socket::SOCK_STREAM);\ns.connect(\"127.0.0.1\", 7007);\ns.sendall(\"hello\");\nprint(s.recv(1024));",
-            "`InvalidArgument` (bad port, AF_UNIX socket, already connected), `HostNotFound`, `ConnectionRefused`, `Timeout`, `PermissionDenied`.",
-        ),
-        |s: &mut Socket, host: &str, port: INT| -> ScriptResult<()> {
-            s.connect_ip(host, port).map_err(script_error)
-        },
-    );
-    m.method(
-        "connect",
-        &["path"],
-        &doc(
-            "Connects an AF_UNIX `Socket` to the socket at `path`.",
-            "let s = socket::socket(socket::AF_UNIX, socket::SOCK_STREAM);\ns.connect(\"/tmp/app.sock\");",
-            "`InvalidArgument` (bad path, IP socket), `ConnectionRefused`, `IoError` (no such file), `PermissionDenied`.",
-        ),
-        |s: &mut Socket, path: &str| -> ScriptResult<()> { s.connect_path(path).map_err(script_error) },
-    );
-    m.method(
-        "send",
-        &["data"],
-        &doc(
-            "Sends what the connected `Socket` takes now of a blob (one datagram for SOCK_DGRAM); returns the byte count.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\ns.send(\"hi\".to_blob());",
-            "`ConnectionClosed` (closed, reset or never connected), `Timeout`, `IoError`.",
-        ),
-        |s: &mut Socket, data: Blob| -> ScriptResult<INT> { s.send(&data).map_err(script_error) },
-    );
-    m.method(
-        "send",
-        &["text"],
-        &doc(
-            "Sends what the connected `Socket` takes now of a string; returns the byte count.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\ns.send(\"hi\");",
-            "`ConnectionClosed`, `Timeout`, `IoError`.",
-        ),
-        |s: &mut Socket, text: ImmutableString| -> ScriptResult<INT> { s.send(text.as_bytes()).map_err(script_error) },
-    );
-    m.method(
-        "sendall",
-        &["data"],
-        &doc(
-            "Sends all of a blob on the connected `Socket`.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\ns.sendall(blob(100000, 7));",
-            "`ConnectionClosed` (closed, reset or never connected), `Timeout`, `IoError`.",
-        ),
-        |s: &mut Socket, data: Blob| -> ScriptResult<()> { s.sendall(&data).map_err(script_error) },
-    );
-    m.method(
-        "sendall",
-        &["text"],
-        &doc(
-            "Sends all of a string on the connected `Socket`.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\ns.sendall(\"hello\\n\");",
-            "`ConnectionClosed`, `Timeout`, `IoError`.",
-        ),
-        |s: &mut Socket, text: ImmutableString| -> ScriptResult<()> {
-            s.sendall(text.as_bytes()).map_err(script_error)
-        },
-    );
-    m.method(
-        "recv",
-        &["n"],
-        &doc(
-            "Receives at most `n` bytes from the connected `Socket` (one datagram for SOCK_DGRAM). An empty blob means the peer closed its end.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\nlet data = s.recv(1024);",
-            "`Timeout` (default 30 s), `ConnectionClosed` (closed locally, reset, never connected), `InvalidArgument` (negative `n`).",
-        ),
-        |s: &mut Socket, n: INT| -> ScriptResult<Blob> { s.recv(n).map_err(script_error) },
-    );
-    m.method(
-        "recv_text",
-        &["n"],
-        &doc(
-            "Receives at most `n` bytes from the connected `Socket` as text; `\"\"` when the peer closed.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\nprint(s.recv_text(1024));",
-            "`Timeout`, `ConnectionClosed`, `InvalidArgument`.",
-        ),
-        |s: &mut Socket, n: INT| -> ScriptResult<String> { s.recv_text(n).map_err(script_error) },
-    );
-    m.method(
-        "read_line",
-        &[],
-        &doc(
-            "Reads one line (with its `\\n`) from the connected stream `Socket`; `\"\"` at end of stream.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\nprint(s.read_line());",
-            "`Timeout`, `ConnectionClosed`, `InvalidArgument` (datagram socket).",
-        ),
-        |s: &mut Socket| -> ScriptResult<String> { s.read_line(MAX_LINE as INT).map_err(script_error) },
-    );
-    m.method(
-        "read_line",
-        &["limit"],
-        &doc(
-            "Reads one line of at most `limit` bytes from the connected stream `Socket`.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\nprint(s.read_line(80));",
-            "`Timeout`, `ConnectionClosed`, `InvalidArgument`.",
-        ),
-        |s: &mut Socket, limit: INT| -> ScriptResult<String> { s.read_line(limit).map_err(script_error) },
-    );
-    m.method(
-        "sendto",
-        &["data", "host", "port"],
-        &doc(
-            "Sends a blob as one datagram from a SOCK_DGRAM `Socket` to `host:port`.",
-            "let s = socket::socket(socket::AF_INET, socket::SOCK_DGRAM);\ns.sendto(\"ping\".to_blob(), \"127.0.0.1\", 9999);",
-            "`InvalidArgument` (bad port, stream socket), `HostNotFound`, `IoError` (datagram too long), `PermissionDenied`.",
-        ),
-        |s: &mut Socket, data: Blob, host: &str, port: INT| -> ScriptResult<INT> {
-            s.sendto_ip(&data, host, port).map_err(script_error)
-        },
-    );
-    m.method(
-        "sendto",
-        &["text", "host", "port"],
-        &doc(
-            "Sends a string as one datagram from a SOCK_DGRAM `Socket` to `host:port`.",
-            "let s = socket::socket(socket::AF_INET, socket::SOCK_DGRAM);\ns.sendto(\"ping\", \"127.0.0.1\", 9999);",
-            "`InvalidArgument`, `HostNotFound`, `IoError`, `PermissionDenied`.",
-        ),
-        |s: &mut Socket, text: ImmutableString, host: &str, port: INT| -> ScriptResult<INT> {
-            s.sendto_ip(text.as_bytes(), host, port).map_err(script_error)
-        },
-    );
-    m.method(
-        "sendto",
-        &["data", "path"],
-        &doc(
-            "Sends a blob as one datagram from an AF_UNIX SOCK_DGRAM `Socket` to the socket at `path`.",
-            "let s = socket::socket(socket::AF_UNIX, socket::SOCK_DGRAM);\ns.sendto(\"ping\".to_blob(), \"/tmp/app.dgram\");",
-            "`InvalidArgument`, `ConnectionRefused`, `IoError`, `PermissionDenied`.",
-        ),
-        |s: &mut Socket, data: Blob, path: &str| -> ScriptResult<INT> {
-            s.sendto_path(&data, path).map_err(script_error)
-        },
-    );
-    m.method(
-        "sendto",
-        &["text", "path"],
-        &doc(
-            "Sends a string as one datagram from an AF_UNIX SOCK_DGRAM `Socket` to `path`.",
-            "let s = socket::socket(socket::AF_UNIX, socket::SOCK_DGRAM);\ns.sendto(\"ping\", \"/tmp/app.dgram\");",
-            "`InvalidArgument`, `ConnectionRefused`, `IoError`, `PermissionDenied`.",
-        ),
-        |s: &mut Socket, text: ImmutableString, path: &str| -> ScriptResult<INT> {
-            s.sendto_path(text.as_bytes(), path).map_err(script_error)
-        },
-    );
-    m.method(
-        "recvfrom",
-        &["n"],
-        &doc(
-            "Receives one datagram (cut to `n` bytes) and its sender: `#{ data, host, port }` (`#{ data, path }` for AF_UNIX). On a stream socket, data and the peer.",
-            "let s = socket::socket(socket::AF_INET, socket::SOCK_DGRAM);\ns.bind(\"127.0.0.1\", 9999);\nlet msg = s.recvfrom(65535);\ns.sendto(msg.data, msg.host, msg.port);",
-            "`Timeout` (default 30 s), `ConnectionClosed` when closed, `InvalidArgument` (negative `n`).",
-        ),
-        |s: &mut Socket, n: INT| -> ScriptResult<Map> { s.recvfrom(n).map_err(script_error) },
-    );
-    m.method(
-        "settimeout",
-        &["seconds"],
-        &doc(
-            "Sets how long calls on the `Socket` may wait, in seconds; `()` waits without limit. Defaults: 30 s, and no limit for `accept`.",
-            "let s = socket::socket();\ns.settimeout(2.5);",
-            "`InvalidArgument` (zero, negative or not a number).",
-        ),
-        |s: &mut Socket, value: Dynamic| -> ScriptResult<()> { s.settimeout(&value).map_err(script_error) },
-    );
-    m.method(
-        "gettimeout",
-        &[],
-        &doc(
-            "The `Socket`'s timeout in seconds, or `()` for none.",
-            "let s = socket::socket();\nprint(s.gettimeout());",
-            "none.",
-        ),
-        |s: &mut Socket| s.gettimeout(),
-    );
-    m.method(
-        "setsockopt",
-        &["level", "option", "value"],
-        &doc(
-            "Sets a socket option (Python's `setsockopt`): `SOL_SOCKET` with `SO_REUSEADDR`, `SO_REUSEPORT`, `SO_KEEPALIVE`, `SO_BROADCAST`, `SO_SNDBUF`, `SO_RCVBUF`; `IPPROTO_TCP` with `TCP_NODELAY`; `IPPROTO_IPV6` with `IPV6_V6ONLY`. `value` is an integer or a bool.",
-            "let s = socket::socket();\ns.setsockopt(socket::SOL_SOCKET, socket::SO_REUSEADDR, 1);",
-            "`InvalidArgument` (unsupported option or value), `IoError`, `ConnectionClosed` when closed.",
-        ),
-        |s: &mut Socket, level: INT, option: INT, value: Dynamic| -> ScriptResult<()> {
-            s.setsockopt(level, option, &value).map_err(script_error)
-        },
-    );
-    m.method(
-        "getsockopt",
-        &["level", "option"],
-        &doc(
-            "Reads a socket option `setsockopt` knows, as an integer.",
-            "let s = socket::socket();\nprint(s.getsockopt(socket::SOL_SOCKET, socket::SO_RCVBUF));",
-            "`InvalidArgument` (unsupported option), `IoError`, `ConnectionClosed` when closed.",
-        ),
-        |s: &mut Socket, level: INT, option: INT| -> ScriptResult<INT> {
-            s.getsockopt(level, option).map_err(script_error)
-        },
-    );
-    m.method(
-        "shutdown",
-        &[],
-        &doc(
-            "Stops sending on the connected `Socket` (half-close); replies can still be received.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\ns.sendall(\"request\");\ns.shutdown();\nprint(s.recv(65536));",
-            "`ConnectionClosed` (closed or never connected), `IoError`.",
-        ),
-        |s: &mut Socket| -> ScriptResult<()> {
-            s.shutdown(crate::net::SHUT_WR).map_err(script_error)
-        },
-    );
-    m.method(
-        "shutdown",
-        &["how"],
-        &doc(
-            "Shuts down receiving (`socket::SHUT_RD`), sending (`SHUT_WR`) or both (`SHUT_RDWR`).",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\ns.shutdown(socket::SHUT_RDWR);",
-            "`InvalidArgument` (another mode), `ConnectionClosed` (closed or never connected).",
-        ),
-        |s: &mut Socket, how: INT| -> ScriptResult<()> { s.shutdown(how).map_err(script_error) },
-    );
-    m.method(
-        "close",
-        &[],
-        &doc(
-            "Closes the `Socket`; calls waiting on it fail with `ConnectionClosed`. Closing twice is harmless.",
-            "let s = socket::socket();\ns.close();",
-            "none.",
-        ),
-        |s: &mut Socket| s.close(),
-    );
-    m.method(
-        "getsockname",
-        &[],
-        &doc(
-            "This end's address: `#{ host, port }`, or the path for AF_UNIX; `()` before `bind`/`connect`.",
-            "let s = socket::socket();\ns.bind(\"127.0.0.1\", 0);\nprint(s.getsockname().port);",
-            "none.",
-        ),
-        |s: &mut Socket| s.local().map_or(Dynamic::UNIT, |e| e.script_value()),
-    );
-    m.method(
-        "getpeername",
-        &[],
-        &doc(
-            "The peer's address: `#{ host, port }`, or the path for AF_UNIX.",
-            "let s = socket::socket();\ns.connect(\"127.0.0.1\", 7007);\nprint(s.getpeername());",
-            "`ConnectionClosed` when not connected.",
-        ),
-        |s: &mut Socket| -> ScriptResult<Dynamic> {
-            s.peer().map(|e| e.script_value()).ok_or_else(|| script_error(not_connected("getpeername")))
-        },
-    );
-    m.getter(
-        "family",
-        &doc(
-            "The `Socket`'s family (`socket::AF_INET`, …).",
-            "let s = socket::socket();\nprint(s.family == socket::AF_INET);",
-            "none.",
-        ),
-        |s: &mut Socket| s.0.family.as_int(),
-    );
-    m.getter(
-        "type",
-        &doc(
-            "The `Socket`'s type (`socket::SOCK_STREAM` or `SOCK_DGRAM`).",
-            "let s = socket::socket();\nprint(s.type);",
-            "none.",
-        ),
-        |s: &mut Socket| match s.0.kind {
-            Kind::Stream => net::SOCK_STREAM,
-            Kind::Datagram => net::SOCK_DGRAM,
-        },
-    );
-    m.getter(
-        "closed",
-        &doc("Whether the `Socket` was closed.", "let s = socket::socket();\ns.close();\nprint(s.closed);", "none."),
-        |s: &mut Socket| matches!(s.view(), View::Closed),
-    );
-    m.getter(
-        "local_addr",
-        &doc(
-            "This end's address as text (`\"\"` before `bind`/`connect`).",
-            "let s = socket::socket();\nprint(s.local_addr);",
-            "none.",
-        ),
-        |s: &mut Socket| s.local().map(|e| e.to_string()).unwrap_or_default(),
-    );
-    m.getter(
-        "peer_addr",
-        &doc(
-            "The peer's address as text (`\"\"` when not connected).",
-            "let s = socket::socket();\nprint(s.peer_addr);",
-            "none.",
-        ),
-        |s: &mut Socket| s.peer().map(|e| e.to_string()).unwrap_or_default(),
-    );
-    m.pure_method(
-        "to_string",
-        &[],
-        &doc("The `Socket` as text: family, type and state.", "print(socket::socket());", "none."),
-        |s: &mut Socket| s.describe(),
-    );
-    m.pure_method(
-        "to_debug",
-        &[],
-        &doc("The `Socket` as text, for `debug()`.", "debug(socket::socket());", "none."),
-        |s: &mut Socket| s.describe(),
-    );
 }

@@ -2,12 +2,11 @@
 //! `TcpListener` handles, plus the connect and listen steps the Python-shaped `socket()`
 //! object reuses.
 
+use crate::connection::{register_connection_methods, register_listener_methods, Connection, Listening};
 use crate::error::{SocketError, SocketResult};
 use crate::net::{self, Family, Limit, DEFAULT_TIMEOUT};
-use crate::stream::{
-    register_connection_methods, register_listener_methods, Connection, Endpoint, ListenerCore, Listening, RawListener,
-    RawStream, StreamCore,
-};
+use crate::raw::{Endpoint, RawListener, RawStream};
+use crate::stream::{ListenerCore, StreamCore};
 use netscript_sdk::prelude::*;
 use netscript_sdk::runtime;
 use socket2::{Domain, Protocol, Socket, Type};

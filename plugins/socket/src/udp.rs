@@ -54,8 +54,8 @@ pub fn destination(host: &str, port: INT, family: Option<Family>) -> SocketResul
 /// The family of a UDP socket (from its bound address).
 fn family_of(core: &DatagramCore) -> Option<Family> {
     match core.local() {
-        crate::stream::Endpoint::Ip(addr) => Some(Family::of(&addr)),
-        crate::stream::Endpoint::Path(_) => None,
+        crate::raw::Endpoint::Ip(addr) => Some(Family::of(&addr)),
+        crate::raw::Endpoint::Path(_) => None,
     }
 }
 

@@ -2,13 +2,12 @@
 //! `socket::unix_datagram`, with their `UnixConnection`, `UnixListener` and `UnixDatagram`
 //! handles. Paths go through the host's `--allow-read`/`--allow-write` checks.
 
+use crate::connection::{register_connection_methods, register_listener_methods, Connection, Listening};
 use crate::datagram::{register_datagram_methods, Datagram, DatagramCore, Destination, RawDatagram};
 use crate::error::{SocketError, SocketResult};
 use crate::net::{self, Limit, DEFAULT_TIMEOUT};
-use crate::stream::{
-    register_connection_methods, register_listener_methods, Connection, Endpoint, ListenerCore, Listening, RawListener,
-    RawStream, StreamCore,
-};
+use crate::raw::{Endpoint, RawListener, RawStream};
+use crate::stream::{ListenerCore, StreamCore};
 use crate::tcp::{backlog_option, DEFAULT_BACKLOG};
 use netscript_sdk::prelude::*;
 use netscript_sdk::runtime;
