@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 /// netscript — a fast scripting runtime for network automation.
 #[derive(Parser, Debug)]
-#[command(name = "netscript", version, about, after_help = AFTER_HELP)]
+#[command(name = "netscript", version, long_version = long_version(), about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Script to run (no file and no -e: the REPL).
     #[arg(value_name = "FILE")]
@@ -60,6 +60,22 @@ pub struct Cli {
     /// ****): protocol names, comma-separated, or `all`.
     #[arg(long, value_name = "PROTOS", value_delimiter = ',')]
     pub trace: Vec<String>,
+}
+
+/// `netscript --version`: this netscript and what a plugin must be built with to load here
+/// (plugins/sdk/README.md, "Building a plugin the host accepts").
+fn long_version() -> &'static str {
+    use netscript_sdk::declaration as d;
+    let text = format!(
+        "{}\nplugin API {}\nSDK {}\n{}\nRhai {}\nprofile {}",
+        env!("CARGO_PKG_VERSION"),
+        d::API_VERSION,
+        d::SDK_IDENTITY,
+        d::RUSTC_VERSION,
+        d::RHAI_VERSION,
+        d::BUILD_PROFILE
+    );
+    Box::leak(text.into_boxed_str())
 }
 
 /// The tour, embedded so `netscript --tour` works from any folder.
@@ -115,6 +131,11 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
         }
     };
 
+    let known: Vec<&str> = runtime.plugins.iter().map(|p| p.info.name.as_str()).collect();
+    if let Some(unknown) = cli.trace.iter().find(|p| *p != "all" && !known.contains(&p.as_str())) {
+        eprintln!("error: --trace: no protocol named '{unknown}' (known: {}, all)", known.join(", "));
+        return ExitCode::from(2);
+    }
     if let Some(topic) = &cli.doc {
         return match crate::docs::Reference::of(&runtime).render(topic) {
             Some(text) => {

@@ -72,7 +72,7 @@ pub enum PluginLoadError {
     #[error("'{path}': the declaration '{symbol}' is not a netscript plugin declaration (bad magic)")]
     BadMagic { path: PathBuf, symbol: String },
     /// Built for another side of the boundary.
-    #[error("plugin '{path}' was built for {what} {plugin}, this netscript has {host}; rebuild the plugin against this netscript's SDK")]
+    #[error("plugin '{path}' was built for {what} {plugin}, this netscript has {host}; rebuild the plugin against the SDK of this netscript's source (`netscript --version` shows what it was built with)")]
     Mismatch { path: PathBuf, what: &'static str, plugin: String, host: String },
     /// Its register function failed or panicked.
     #[error("plugin '{path}' failed to register: {reason}")]
@@ -186,20 +186,12 @@ fn check_declaration(path: &Path, symbol: &str, decl: &PluginDeclaration) -> Res
     }
     let sdk = text_of(&decl.sdk_identity);
     if sdk != SDK_IDENTITY {
-        return Err(mismatch(
-            "netscript SDK (other SDK sources: build it against this netscript's plugins/sdk)",
-            sdk,
-            SDK_IDENTITY.into(),
-        ));
+        return Err(mismatch("netscript SDK", sdk, SDK_IDENTITY.into()));
     }
     let theirs = (decl.abi_fingerprint)();
     let ours = declaration::abi_fingerprint();
     if theirs != ours {
-        return Err(mismatch(
-            "Rhai ABI fingerprint (Rhai compiled with other features or dependencies)",
-            format!("{theirs:016x}"),
-            format!("{ours:016x}"),
-        ));
+        return Err(mismatch("Rhai ABI fingerprint", format!("{theirs:016x}"), format!("{ours:016x}")));
     }
     Ok(())
 }

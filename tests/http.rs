@@ -862,15 +862,33 @@ fn secrets_never_appear_in_errors_logs_or_traces() {
         print(http::get("http://127.0.0.1:{port}/hello.txt", #{{ headers: #{{ Authorization: "Bearer tok-en-9f8e7d" }} }}).status_code);
         try {{ http::get("http://user:wrong-pass-77@127.0.0.1:{port}/private/").raise_for_status(); }}
         catch (e) {{ print(e.kind); log::warn(`failed: ${{e.message}} (wrong-pass-77)`); }}
+        let echo = http::serve("127.0.0.1", 0, |r| throw r.header("authorization"));
+        print(http::get(echo.url, #{{ auth: ["user", "pa55"] }}).status_code);
         http::get("http://user:uncaught-pw-42@127.0.0.1:1/");
         "#
     );
     let out = run(&["-vv", "--trace", "all", "-e", &code]);
     assert_eq!(out.status, 1, "{}", out.stderr);
-    assert_eq!(out.stdout, "200\n200\n200\nHTTPError\n");
+    assert_eq!(out.stdout, "200\n200\n200\nHTTPError\n500\n");
     assert!(out.stderr.contains("[http] > authorization: ****"), "the trace is there: {}", out.stderr);
     for secret in ["pa55", "tok-en-9f8e7d", "wrong-pass-77", "uncaught-pw-42", "dXNlcjpwYTU1"] {
         assert!(!out.stderr.contains(secret), "{secret} leaked:\n{}", out.stderr);
     }
     assert!(out.stderr.contains("ConnectionRefused"), "{}", out.stderr);
+}
+
+/// Regression: after `stop()`, a client whose keep-alive connection the server had open
+/// waited for its own timeout (the stopped server thread's connections were never closed).
+#[test]
+fn stop_closes_the_open_connections_too() {
+    let out = eval(
+        r#"
+        let s = http::serve("127.0.0.1", 0, |r| "hi");
+        print(http::get(s.url).text);
+        s.stop();
+        try { http::get(s.url, #{ timeout: 5 }); print("answered"); } catch (e) { print(e.kind); }
+        "#,
+    )
+    .ok();
+    assert_eq!(out.stdout, "hi\nConnectionRefused\n");
 }

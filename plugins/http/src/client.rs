@@ -307,7 +307,16 @@ pub fn parse_auth(v: &Dynamic) -> HttpResult<(String, Secret)> {
     if arr.len() != 2 {
         return Err(bad());
     }
-    Ok((arr[0].to_string(), Secret::new(arr[1].to_string())))
+    let (user, password) = (arr[0].to_string(), arr[1].to_string());
+    register_basic(&user, &password);
+    Ok((user, Secret::new(password)))
+}
+
+/// The `Authorization: Basic` form of `user:password` is a secret too (a handler that logs
+/// the header, a library error that quotes it).
+fn register_basic(user: &str, password: &str) {
+    use base64::Engine as _;
+    Secret::register(&base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
 }
 
 /// A string or blob option as bytes.
@@ -342,9 +351,10 @@ pub fn parse_url(url: &str) -> HttpResult<Url> {
     // `http://user:password@host/`: the password is a secret, as written and decoded.
     if let Some(password) = parsed.password() {
         Secret::register(password);
-        if let Ok(decoded) = percent_encoding::percent_decode_str(password).decode_utf8() {
-            Secret::register(&decoded);
-        }
+        let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let decoded = decode(password);
+        Secret::register(&decoded);
+        register_basic(&decode(parsed.username()), &decoded);
     }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(HttpError::invalid(format!("unsupported URL scheme '{}' in '{url}'", parsed.scheme())));
@@ -446,8 +456,13 @@ pub fn trace_request(request: &reqwest::Request) {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
-    netscript_sdk::trace::sent(PROTOCOL, &format!("{} {target} {:?}", request.method(), request.version()));
-    netscript_sdk::trace::sent(PROTOCOL, &format!("Host: {}", url.host_str().unwrap_or("")));
+    // The version is the connection's choice (HTTP/2 after ALPN): the response line tells it.
+    netscript_sdk::trace::sent(PROTOCOL, &format!("{} {target}", request.method()));
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or("")),
+        None => url.host_str().unwrap_or("").to_string(),
+    };
+    netscript_sdk::trace::sent(PROTOCOL, &format!("Host: {host}"));
     for (name, value) in request.headers() {
         let value = String::from_utf8_lossy(value.as_bytes());
         netscript_sdk::trace::sent(PROTOCOL, &netscript_sdk::trace::header(name.as_str(), &value));

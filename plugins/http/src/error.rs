@@ -129,7 +129,12 @@ impl HttpError {
                     return Self::common(CommonKind::ConnectionClosed, format!("request to {url}: {text}"));
                 }
                 if hyper.is_parse() {
-                    return Self::common(CommonKind::ProtocolError, format!("request to {url}: {text}"));
+                    // The usual cause: `http://` to a port that speaks TLS.
+                    let hint = if url.starts_with("http://") { " (an HTTPS port? use https://)" } else { "" };
+                    return Self::common(
+                        CommonKind::ProtocolError,
+                        format!("request to {url}: the server did not answer in HTTP{hint}: {text}"),
+                    );
                 }
             }
             source = e.source();

@@ -233,8 +233,8 @@ fn into_response(reply: Reply) -> Response<Body> {
 /// headers masked.
 fn trace_head(mark: &str, first: &str, headers: &hyper::HeaderMap) {
     let line = |text: &str| match mark {
-        "<" => netscript_sdk::trace::received(PROTOCOL, text),
-        _ => netscript_sdk::trace::sent(PROTOCOL, text),
+        "<" => netscript_sdk::trace::received_as(PROTOCOL, "server", text),
+        _ => netscript_sdk::trace::sent_as(PROTOCOL, "server", text),
     };
     line(first);
     for (name, value) in headers {
@@ -346,12 +346,17 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
     let acceptor = opts.tls.clone().map(netscript_sdk::tls::tokio_rustls::TlsAcceptor::from);
     let stopping = inner.state.stopping();
     tokio::pin!(stopping);
+    // The connections of this loop: ended with it, so a stopped server leaves no connection
+    // open (a server thread's runtime is not driven any more once its loop has ended: a
+    // keep-alive client would wait for an answer that never comes).
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let accepted = tokio::select! {
             biased;
             _ = &mut stopping => break,
             accepted = listener.accept() => accepted,
         };
+        while connections.try_join_next().is_some() {}
         let (stream, peer) = match accepted {
             Ok(pair) => pair,
             Err(e) => {
@@ -364,7 +369,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
         let _ = stream.set_nodelay(true);
         let (app, builders, inner2, acceptor) = (app.clone(), builders.clone(), inner.clone(), acceptor.clone());
         let server = inner.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let app = app.clone();
                 let inner = inner2.clone();
@@ -425,6 +430,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
         });
     }
     drop(listener);
+    connections.shutdown().await;
     inner.state.loop_ended();
 }
 
@@ -439,13 +445,14 @@ pub fn register(m: &mut ModuleBuilder) {
         string or blob alone (200), any other map or array (200, JSON), or `()` (204). A
         handler that throws answers 500 and is logged; one that runs past `handler_timeout`
         answers 503. Keep-alive, chunked request bodies and HTTP/2 (with TLS or prior
-        knowledge) are handled. Port 0 picks a free port (`.port`).
+        knowledge) are handled. Port 0 picks a free port. Returns an `HttpServer`: `.url`,
+        `.port`, `.local_addr`, `.running`, `.active`, `.served`, `.failed`, `.stats()`,
+        `.stop()`, `.wait()` and `.wait(seconds)`; a handler past its limit is cancelled.
 
         Options: `max_body` (bytes, default 10 MiB; larger → 413), `handler_timeout`
         (seconds, default 30), `header_timeout` (seconds a client has to send its headers,
         default 10), `max_header_size` (bytes, default 64 KiB; larger → 431), `workers`
-        (server threads, default one per core; more helps handlers that block in native
-        code, e.g. a dynamic plugin's), `backlog`, `cert_file` + `key_file` (PEM: HTTPS).
+        (server threads, default one per core), `backlog`, `cert_file` + `key_file` (PEM: HTTPS).
 
         ```rhai
         let server = http::serve("127.0.0.1", 8080, |req| {
@@ -555,7 +562,8 @@ pub fn register_serve_dir(m: &mut ModuleBuilder) {
         (names escaped), content types by extension, single `Range` requests (206/416),
         `ETag`/`If-None-Match` and `Last-Modified`/`If-Modified-Since` (304). Nothing outside
         `dir` is ever served: `..`, encoded dots, backslashes, NUL bytes and symlinks that
-        lead out answer 403 or 404. Returns an `HttpServer` (`.port`, `.stop()`, `.wait()`).
+        lead out answer 403 or 404. Returns an `HttpServer` (`.url`, `.port`, `.stats()`,
+        `.stop()`, `.wait()`, … as `http::serve`).
 
         Options: `listing` (default true), `header_timeout`, `max_header_size`, `backlog`,
         `cert_file` + `key_file` (HTTPS).

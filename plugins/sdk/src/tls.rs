@@ -222,7 +222,7 @@ pub fn describe(err: &TlsFailure, host: &str) -> String {
         }
         TlsFailure::AlertReceived(alert) => format!("{host} ended the TLS handshake with the alert {alert:?}"),
         TlsFailure::InvalidMessage(_) => {
-            format!("{host} did not answer in TLS (is this port plain text? try `tls: \"starttls\"` or \"none\")")
+            format!("{host} did not answer in TLS: is this port plain text (or for STARTTLS)?")
         }
         other => format!("TLS with {host} failed: {other}"),
     }

@@ -25,6 +25,21 @@ pub fn received(protocol: &str, line: &str) {
     }
 }
 
+/// One line `role` sent, for a plugin that is both sides (`http` client and server): shown as
+/// `[http server] > …`, traced under `protocol`.
+pub fn sent_as(protocol: &str, role: &str, line: &str) {
+    if enabled(protocol) {
+        crate::host::host().trace_line(&format!("{protocol} {role}"), &format!("> {line}"));
+    }
+}
+
+/// One line `role` received (see [`sent_as`]).
+pub fn received_as(protocol: &str, role: &str, line: &str) {
+    if enabled(protocol) {
+        crate::host::host().trace_line(&format!("{protocol} {role}"), &format!("< {line}"));
+    }
+}
+
 /// A command whose argument is a credential, shown as `> {visible} ****`
 /// (`AUTH PLAIN ****`, `PASS ****`).
 pub fn sent_masked(protocol: &str, visible: &str) {

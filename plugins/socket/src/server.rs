@@ -165,8 +165,9 @@ pub fn register(m: &mut ModuleBuilder) {
         Serves TCP on `host:port`: each connection runs `handler(conn)` on a worker thread,
         up to 64 at once (the `workers` option), and is closed when the handler returns. A
         handler that throws is logged on stderr and closes only its connection; the server
-        keeps serving. Port 0 picks a free port (`.port`). Returns a `Server` handle with
-        `.port`, `.stop()` and `.wait()`. The handler gets its data as arguments only.
+        keeps serving. Port 0 picks a free port (`.port`). Returns a `Server` handle:
+        `.port`, `.local_addr`, `.running`, `.active`, `.served`, `.failed`, `.stats()`,
+        `.stop()`, `.wait()` and `.wait(seconds)`. The handler gets its data as arguments only.
 
         ```rhai
         let server = socket::serve("127.0.0.1", 7007, |conn| {
