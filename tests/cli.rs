@@ -376,3 +376,16 @@ fn sleep_with_a_huge_value_sleeps_without_limit() {
     assert!(still_running, "sleep(1e300) ended: {}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `--version` tells a plugin author what to build against; `--trace` refuses a typo.
+#[test]
+fn version_names_the_plugin_abi_and_trace_refuses_unknown_protocols() {
+    let v = run(&["--version"]).ok().stdout;
+    for part in ["plugin API ", "SDK 0.1.0+", "rustc ", "Rhai 1.27.0", "profile "] {
+        assert!(v.contains(part), "{part} missing: {v}");
+    }
+    let typo = run(&["--trace", "htp", "-e", "1"]);
+    assert_eq!(typo.status, 2);
+    assert!(typo.stderr.contains("no protocol named 'htp'") && typo.stderr.contains("http"), "{}", typo.stderr);
+    run(&["--trace", "http,socket", "-e", "1"]).ok();
+}
