@@ -14,29 +14,41 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct HttpRequest(pub Arc<RequestData>);
 
-/// The parts of a request.
+/// The parts of a request, as hyper read them: script values (strings, maps) are made only
+/// when the handler asks for them, so a handler that reads one header costs no copy of all.
 pub struct RequestData {
     /// `GET`, `POST`, …
-    pub method: String,
-    /// The raw request target (`/a/b?x=1`).
-    pub target: String,
-    /// The raw path, without the query.
-    pub path: String,
-    /// The raw query string (without `?`), empty when none.
-    pub query: String,
-    /// Header names (lower case) and values.
-    pub headers: Vec<(String, String)>,
+    pub method: hyper::Method,
+    /// The request target.
+    pub uri: hyper::Uri,
+    /// `HTTP/1.1`, `HTTP/2.0`.
+    pub version: hyper::Version,
+    /// The headers (names are lower case).
+    pub headers: hyper::HeaderMap,
     /// The request body.
     pub body: Bytes,
     /// The client's address.
     pub peer: SocketAddr,
-    /// `HTTP/1.1`, `HTTP/2.0`.
-    pub version: String,
+}
+
+impl RequestData {
+    /// The raw request target: path and query (`/a/b?x=1`).
+    pub fn target(&self) -> &str {
+        self.uri.path_and_query().map_or("/", |p| p.as_str())
+    }
+
+    /// Header names and values (values as text, invalid UTF-8 replaced).
+    fn header_pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect()
+    }
 }
 
 impl HttpRequest {
     fn describe(&self) -> String {
-        format!("HttpRequest({} {} from {})", self.0.method, self.0.target, self.0.peer)
+        format!("HttpRequest({} {} from {})", self.0.method, self.0.target(), self.0.peer)
     }
 }
 
@@ -67,7 +79,7 @@ impl Reply {
         Reply {
             status,
             headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
-            body: Bytes::from(text.to_string()),
+            body: Bytes::copy_from_slice(text.as_bytes()),
         }
     }
 }
@@ -155,7 +167,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| req.method);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| r.0.method.clone(),
+        |r: &mut HttpRequest| r.0.method.as_str().to_string(),
     );
     m.getter(
         "command",
@@ -165,7 +177,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| req.command);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| r.0.method.clone(),
+        |r: &mut HttpRequest| r.0.method.as_str().to_string(),
     );
     m.getter(
         "path",
@@ -175,7 +187,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| if req.path == "/" { "home" } else { #{ status: 404 } });
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| r.0.path.clone(),
+        |r: &mut HttpRequest| r.0.uri.path().to_string(),
     );
     m.getter(
         "target",
@@ -185,7 +197,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| req.target);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| r.0.target.clone(),
+        |r: &mut HttpRequest| r.0.target().to_string(),
     );
     m.getter(
         "query",
@@ -195,7 +207,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| `id ${req.query.id}`);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| parse_query(&r.0.query),
+        |r: &mut HttpRequest| parse_query(r.0.uri.query().unwrap_or("")),
     );
     m.getter(
         "headers",
@@ -205,7 +217,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| req.headers["user-agent"]);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| headers_to_map(&r.0.headers),
+        |r: &mut HttpRequest| headers_to_map(&r.0.header_pairs()),
     );
     m.method(
         "header",
@@ -217,8 +229,8 @@ pub fn register(m: &mut ModuleBuilder) {
         ```
         Errors: none."#,
         |r: &mut HttpRequest, name: &str| -> Dynamic {
-            let name = name.to_ascii_lowercase();
-            r.0.headers.iter().find(|(n, _)| *n == name).map_or(Dynamic::UNIT, |(_, v)| v.clone().into())
+            // HeaderMap looks names up case-insensitively; a malformed name is simply absent.
+            r.0.headers.get(name).map_or(Dynamic::UNIT, |v| String::from_utf8_lossy(v.as_bytes()).into_owned().into())
         },
     );
     m.getter(
@@ -273,7 +285,7 @@ pub fn register(m: &mut ModuleBuilder) {
         http::serve("127.0.0.1", 0, |req| req.request_version);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| r.0.version.clone(),
+        |r: &mut HttpRequest| format!("{:?}", r.0.version),
     );
     m.pure_method(
         "to_string",

@@ -130,7 +130,7 @@ fn run_handler(handler: &FnPtr, failed: &AtomicU64, request: HttpRequest) -> Rep
             failed.fetch_add(1, Ordering::Relaxed);
             host().warn(
                 PROTOCOL,
-                &format!("http::serve: handler for {} {} failed: {text}", what.0.method, what.0.target),
+                &format!("http::serve: handler for {} {} failed: {text}", what.0.method, what.0.target()),
             );
             Reply::text(500, "500 Internal Server Error")
         }
@@ -170,20 +170,13 @@ async fn script_request(
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(app.max_body),
         Err(e) => return simple(StatusCode::BAD_REQUEST, &format!("400 Bad Request: {e}")),
     };
-    let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let request = HttpRequest(Arc::new(RequestData {
-        method: parts.method.as_str().to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        target,
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
+        method: parts.method,
+        uri: parts.uri,
+        version: parts.version,
+        headers: parts.headers,
         body,
         peer,
-        version: format!("{:?}", parts.version),
     }));
     let (handler, server) = (app.handler.clone(), server.clone());
     let (reply, cancel) = match fibers::spawn(move || run_handler(&handler, &server.state.failed, request)) {
