@@ -431,7 +431,9 @@ pub fn execute(client: &Client, method: Method, url: &str, ro: RequestOptions) -
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let body = resp.bytes().await?;
-        netscript_sdk::trace::received(PROTOCOL, &format!("[{} bytes of body]", body.len()));
+        if netscript_sdk::trace::enabled(PROTOCOL) {
+            netscript_sdk::trace::received(PROTOCOL, &format!("[{} bytes of body]", body.len()));
+        }
         Ok::<_, reqwest::Error>((status, version, final_url, headers, body))
     })?;
     waited_now();
