@@ -227,22 +227,5 @@ fn strip_comment_markers(text: &str) -> String {
 
 /// The `rhai` code blocks of a doc text (for the doc-example tests).
 pub fn examples(doc: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    for line in doc.lines() {
-        let trimmed = line.trim();
-        match (&mut current, trimmed) {
-            (None, "```rhai") => current = Some(String::new()),
-            (Some(code), "```") => {
-                out.push(std::mem::take(code));
-                current = None;
-            }
-            (Some(code), _) => {
-                code.push_str(line);
-                code.push('\n');
-            }
-            _ => {}
-        }
-    }
-    out
+    netscript_sdk::examples::code_blocks(doc)
 }
