@@ -6,11 +6,13 @@ use crate::permissions::Permissions;
 use netscript_sdk::error::CommonError;
 use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, FnPtr, AST};
 use netscript_sdk::Host;
+use std::cell::RefCell;
 use std::future::Future;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// Secrets shorter than this are not redacted (they would blank out ordinary text).
@@ -28,6 +30,17 @@ pub struct HostServices {
     engine: OnceLock<Arc<Engine>>,
     /// The script functions closures may call (the running script's, or the REPL's so far).
     library: RwLock<Arc<AST>>,
+    /// Bumped by every `set_library`: threads keep their own handle on the library until it
+    /// changes, so a closure call takes no shared lock (server handlers call thousands a
+    /// second on every core).
+    library_version: AtomicU64,
+}
+
+thread_local! {
+    /// This thread's handle on the library, with the version it was taken at. An `Rc` around
+    /// the `Arc` on purpose: a call clones it without an atomic operation.
+    #[allow(clippy::redundant_allocation)]
+    static LIBRARY: RefCell<Option<(u64, Rc<Arc<AST>>)>> = const { RefCell::new(None) };
 }
 
 impl HostServices {
@@ -40,6 +53,7 @@ impl HostServices {
             interrupted: AtomicBool::new(false),
             engine: OnceLock::new(),
             library: RwLock::new(Arc::new(AST::empty())),
+            library_version: AtomicU64::new(0),
         }));
         netscript_sdk::host::install(host);
         host
@@ -58,6 +72,24 @@ impl HostServices {
     /// Makes `ast`'s functions callable from closures run on other threads.
     pub fn set_library(&self, ast: Arc<AST>) {
         *self.library.write().unwrap_or_else(|e| e.into_inner()) = ast;
+        self.library_version.fetch_add(1, Ordering::Release);
+    }
+
+    /// The library as this thread last saw it, taken again when it has changed since.
+    #[allow(clippy::redundant_allocation)] // see `LIBRARY`
+    fn library(&self) -> Rc<Arc<AST>> {
+        let version = self.library_version.load(Ordering::Acquire);
+        LIBRARY.with(|cached| {
+            let mut cached = cached.borrow_mut();
+            match &*cached {
+                Some((seen, library)) if *seen == version => library.clone(),
+                _ => {
+                    let library = Rc::new(self.library.read().unwrap_or_else(|e| e.into_inner()).clone());
+                    *cached = Some((version, library.clone()));
+                    library
+                }
+            }
+        })
     }
 
     /// The permission checker.
@@ -140,7 +172,7 @@ impl Host for HostServices {
         crate::core::log::emit("WARN", &format!("{protocol}: {message}"));
     }
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
-        let library = self.library.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let library = self.library();
         f.call::<Dynamic>(self.engine(), &library, args)
     }
 }

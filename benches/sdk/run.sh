@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The SDK-kit issue's benchmarks, old and new netscript side by side in one run (each pair
 # interleaved, twice, so drift in the machine's load hits both alike):
-#   1. hello handler under wrk -t2 -c32: old, new, `deno serve` (npm package) and node
+#   1. hello handler under wrk -t2 -c32: old, new, `deno serve` (npm package) interleaved,
+#      then node; req/s and the server's CPU time per 1000 requests
 #   2. serve_dir, 1 KiB file, wrk -t2 -c64: old, new
 #   3. 1000 GETs to nginx, parallel limit 32 (hyperfine): old, new, curl -Z
 #   4. socket echo round trips/s, 50 persistent clients (echo_load): old, new
@@ -42,6 +43,18 @@ serve() {
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 rps() { wrk -t2 -c"$2" -d"${DURATION}s" "$1" 2>/dev/null | awk '/Requests\/sec/ {printf "%.0f", $2}'; }
+# rps_cpu URL CONNS PID: req/s in RPS, and in CPU_MS the server's CPU time per 1000 requests (user +
+# system, from /proc): less sensitive than req/s to the load of the rest of the machine.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rps_cpu() {
+    local before after out
+    before=$(ticks "$3")
+    out=$(wrk -t2 -c"$2" -d"${DURATION}s" "$1" 2>/dev/null | awk '/requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%.0f %d", r, n}')
+    after=$(ticks "$3")
+    set -- $out
+    RPS=$1
+    CPU_MS=$(python3 -c "import os, sys; t, n = int(sys.argv[1]), int(sys.argv[2]); print(f'{t * 1000 / os.sysconf(\"SC_CLK_TCK\") / (n / 1000):.2f}' if n else '?')" "$((after - before))" "$2")
+}
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else 'inf')" "$1" "$2"; }
 mean() { python3 -c "import sys; print(round((float(sys.argv[1]) + float(sys.argv[2])) / 2))" "$1" "$2"; }
 
@@ -51,32 +64,38 @@ echo "new: $NEW"
 
 echo "== 1. hello handler, wrk -t2 -c32 -d${DURATION}s"
 hello='let s = http::serve("127.0.0.1", 0, |req| "hello", #{ header_timeout: 600 }); print(s.port); s.wait();'
-serve old_hello "$OLD" -e "$hello"; old_port=$PORT
-serve new_hello "$NEW" -e "$hello"; new_port=$PORT
-o1=$(rps "http://127.0.0.1:$old_port/" 32); n1=$(rps "http://127.0.0.1:$new_port/" 32)
-o2=$(rps "http://127.0.0.1:$old_port/" 32); n2=$(rps "http://127.0.0.1:$new_port/" 32)
-old_hello=$(mean "$o1" "$o2"); new_hello=$(mean "$n1" "$n2")
-node_port="$(free_port)"
-setsid node -e "require('http').createServer((q, s) => { s.writeHead(200, {'Content-Type': 'text/plain'}); s.end('hello'); }).listen($node_port, '127.0.0.1')" >/dev/null 2>&1 &
-pids+=($!); wait_port "$node_port"
-node_hello=$(rps "http://127.0.0.1:$node_port/" 32)
+serve old_hello "$OLD" -e "$hello"; old_port=$PORT; old_pid=$PID
+serve new_hello "$NEW" -e "$hello"; new_port=$PORT; new_pid=$PID
 deno_bin="${DENO:-}"
 if [ -z "$deno_bin" ]; then
     mkdir -p "$work/deno" && (cd "$work/deno" && timeout 180 npm install --silent deno >/dev/null 2>&1) \
         && deno_bin="$work/deno/node_modules/.bin/deno"
 fi
-deno_hello=""
+deno_pid=""
 if [ -n "$deno_bin" ] && "$deno_bin" --version >/dev/null 2>&1; then
     deno_port="$(free_port)"
     echo 'export default { fetch() { return new Response("hello"); } };' > "$work/hello.ts"
     setsid "$deno_bin" serve --quiet --host 127.0.0.1 --port "$deno_port" "$work/hello.ts" >/dev/null 2>&1 &
-    pids+=($!); wait_port "$deno_port"
-    deno_hello=$(rps "http://127.0.0.1:$deno_port/" 32)
+    deno_pid=$!; pids+=("$deno_pid"); wait_port "$deno_port"
 fi
+# Interleaved old, new, deno, twice: a drift in the machine's speed hits all three alike.
+for round in 1 2; do
+    rps_cpu "http://127.0.0.1:$old_port/" 32 "$old_pid"; eval "o$round=$RPS oc$round=$CPU_MS"
+    rps_cpu "http://127.0.0.1:$new_port/" 32 "$new_pid"; eval "n$round=$RPS nc$round=$CPU_MS"
+    if [ -n "$deno_pid" ]; then
+        rps_cpu "http://127.0.0.1:$deno_port/" 32 "$deno_pid"; eval "d$round=$RPS dc$round=$CPU_MS"
+    fi
+done
+old_hello=$(mean "$o1" "$o2"); new_hello=$(mean "$n1" "$n2")
+node_port="$(free_port)"
+setsid node -e "require('http').createServer((q, s) => { s.writeHead(200, {'Content-Type': 'text/plain'}); s.end('hello'); }).listen($node_port, '127.0.0.1')" >/dev/null 2>&1 &
+node_pid=$!; pids+=("$node_pid"); wait_port "$node_port"
+rps_cpu "http://127.0.0.1:$node_port/" 32 "$node_pid"; node_hello=$RPS; node_cpu=$CPU_MS
 echo "old $o1 / $o2, new $n1 / $n2 req/s -> new/old $(ratio "$new_hello" "$old_hello")x"
-echo "node $node_hello req/s -> new/node $(ratio "$new_hello" "$node_hello")x"
-if [ -n "$deno_hello" ]; then
-    echo "deno serve $deno_hello req/s -> new/deno $(ratio "$new_hello" "$deno_hello")x (target >= 1.0x)"
+echo "  server CPU per 1000 requests: old $oc1 / $oc2 ms, new $nc1 / $nc2 ms"
+echo "node $node_hello req/s ($node_cpu ms CPU per 1000) -> new/node $(ratio "$new_hello" "$node_hello")x"
+if [ -n "$deno_pid" ]; then
+    echo "deno serve $d1 / $d2 req/s ($dc1 / $dc2 ms CPU per 1000) -> new/deno $(ratio "$new_hello" "$(mean "$d1" "$d2")")x (target >= 1.0x)"
 else
     echo "deno serve: not measured (npm package deno did not install)"
 fi

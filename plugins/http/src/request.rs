@@ -69,6 +69,9 @@ pub struct Reply {
     pub status: u16,
     /// Headers to send.
     pub headers: Vec<(String, String)>,
+    /// The content type sent when `headers` has none (a static string: no allocation for
+    /// the common replies).
+    pub default_type: Option<&'static str>,
     /// Body bytes.
     pub body: Bytes,
 }
@@ -78,7 +81,8 @@ impl Reply {
     pub fn text(status: u16, text: &str) -> Self {
         Reply {
             status,
-            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            headers: Vec::new(),
+            default_type: Some("text/plain; charset=utf-8"),
             body: Bytes::copy_from_slice(text.as_bytes()),
         }
     }
@@ -120,22 +124,16 @@ pub fn reply_from(value: Dynamic) -> HttpResult<Reply> {
             return json_reply(status, headers, &body);
         }
         let (bytes, default_type) = body_bytes(&body);
-        if let Some(ct) = default_type {
-            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-                headers.push(("content-type".into(), ct.into()));
-            }
-        }
-        return Ok(Reply { status, headers, body: bytes });
+        return Ok(Reply { status, headers, default_type, body: bytes });
     }
     if value.is_array() {
         return json_reply(200, Vec::new(), &value);
     }
     if value.is_unit() {
-        return Ok(Reply { status: 204, headers: Vec::new(), body: Bytes::new() });
+        return Ok(Reply { status: 204, headers: Vec::new(), default_type: None, body: Bytes::new() });
     }
     let (bytes, default_type) = body_bytes(&value);
-    let headers = default_type.map(|ct| vec![("content-type".to_string(), ct.to_string())]).unwrap_or_default();
-    Ok(Reply { status: 200, headers, body: bytes })
+    Ok(Reply { status: 200, headers: Vec::new(), default_type, body: bytes })
 }
 
 fn body_bytes(body: &Dynamic) -> (Bytes, Option<&'static str>) {
@@ -148,12 +146,9 @@ fn body_bytes(body: &Dynamic) -> (Bytes, Option<&'static str>) {
     }
 }
 
-fn json_reply(status: u16, mut headers: Vec<(String, String)>, value: &Dynamic) -> HttpResult<Reply> {
+fn json_reply(status: u16, headers: Vec<(String, String)>, value: &Dynamic) -> HttpResult<Reply> {
     let text = serde_json::to_vec(&to_json(value)?).map_err(|e| HttpError::invalid(e.to_string()))?;
-    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
-        headers.push(("content-type".into(), "application/json".into()));
-    }
-    Ok(Reply { status, headers, body: Bytes::from(text) })
+    Ok(Reply { status, headers, default_type: Some("application/json"), body: Bytes::from(text) })
 }
 
 /// Registers `HttpRequest` and its members.

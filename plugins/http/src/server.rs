@@ -5,8 +5,8 @@
 //! `serve_dir` runs them on the shared runtime. `serve` runs one server thread per core
 //! (`workers`), each accepting on its own copy of the listening socket with a runtime of
 //! its own; a request is read whole (within the body limit) and its handler runs on a fiber
-//! of that same thread (`netscript_sdk::fibers`), so a request is read, handled and answered
-//! with no hand-off between threads. A handler waiting on the network or `sleep` suspends
+//! of that same thread, started inline by the connection's task (`netscript_sdk::fibers`), so
+//! a request is read, handled and answered with no hand-off. A handler waiting on the network or `sleep` suspends
 //! its fiber and the thread serves others meanwhile; a busy one is paused now and then by
 //! the host. The connection task awaits the reply with the handler time limit (503 after it;
 //! the handler still runs to its end). A handler that throws answers 500 and is logged; the
@@ -179,8 +179,15 @@ async fn script_request(
         peer,
     }));
     let (handler, server) = (app.handler.clone(), server.clone());
-    let (reply, cancel) = match fibers::spawn(move || run_handler(&handler, &server.state.failed, request)) {
-        Ok(spawned) => spawned,
+    let deadline = tokio::time::Instant::now() + app.handler_timeout;
+    // The handler runs at once on a fiber of this thread; only one that waits is handed to
+    // the thread's fiber runner and watched by a timer.
+    let (reply, cancel) = match fibers::start(move || run_handler(&handler, &server.state.failed, request)) {
+        Ok(fibers::Started::Done(Ok(reply))) => return into_response(reply),
+        Ok(fibers::Started::Done(Err(_))) => {
+            return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
+        }
+        Ok(fibers::Started::Waiting(waiting)) => waiting,
         Err(e) => {
             host().warn(PROTOCOL, &format!("http::serve: cannot run the handler: {}", e.message));
             return simple(StatusCode::SERVICE_UNAVAILABLE, "503 Service Unavailable");
@@ -188,7 +195,7 @@ async fn script_request(
     };
     // Past the limit the client gets 503 and the handler is cancelled: its script stops at
     // its next progress tick or wait.
-    match tokio::time::timeout(app.handler_timeout, reply).await {
+    match tokio::time::timeout_at(deadline, reply).await {
         Ok(Ok(Ok(reply))) => into_response(reply),
         Ok(_) => simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error"),
         Err(_) => {
@@ -217,6 +224,11 @@ fn into_response(reply: Reply) -> Response<Body> {
                 host().warn(PROTOCOL, &format!("http::serve: handler gave an invalid header '{k}'"));
                 return simple(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error");
             }
+        }
+    }
+    if let Some(default_type) = reply.default_type {
+        if !headers.contains_key(hyper::header::CONTENT_TYPE) {
+            headers.insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static(default_type));
         }
     }
     resp
@@ -339,9 +351,10 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
     let acceptor = opts.tls.clone().map(netscript_sdk::tls::tokio_rustls::TlsAcceptor::from);
     let stopping = inner.state.stopping();
     tokio::pin!(stopping);
-    // The connections of this loop: ended with it, so a stopped server leaves no connection
-    // open (a server thread's runtime is not driven any more once its loop has ended: a
-    // keep-alive client would wait for an answer that never comes).
+    // The connections of this loop: ended (aborted) with it, so a stopped server leaves no
+    // connection open (a server thread's runtime is not driven any more once its loop has
+    // ended: a keep-alive client would wait for an answer that never comes). A connection
+    // does not watch `stopping` itself: that would cost a shared lock on every poll.
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -361,7 +374,6 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
         };
         let _ = stream.set_nodelay(true);
         let (app, builders, inner2, acceptor) = (app.clone(), builders.clone(), inner.clone(), acceptor.clone());
-        let server = inner.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let app = app.clone();
@@ -391,32 +403,20 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                         let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, acceptor.accept(stream)).await else {
                             return;
                         };
-                        tokio::select! {
-                            _ = auto.serve_connection(TokioIo::new(tls), service) => {}
-                            _ = server.state.stopping() => {}
-                        }
+                        let _ = auto.serve_connection(TokioIo::new(tls), service).await;
                     })
                     .await
                 }
                 None => {
-                    let first = tokio::select! {
-                        first = tokio::time::timeout(header_timeout, may_be_h2(&stream)) => first,
-                        _ = server.state.stopping() => return,
-                    };
+                    let first = tokio::time::timeout(header_timeout, may_be_h2(&stream)).await;
                     let Ok(Some(h2)) = first else { return };
                     if h2 {
                         Box::pin(async move {
-                            tokio::select! {
-                                _ = auto.serve_connection(TokioIo::new(stream), service) => {}
-                                _ = server.state.stopping() => {}
-                            }
+                            let _ = auto.serve_connection(TokioIo::new(stream), service).await;
                         })
                         .await
                     } else {
-                        tokio::select! {
-                            _ = h1.serve_connection(TokioIo::new(stream), service) => {}
-                            _ = server.state.stopping() => {}
-                        }
+                        let _ = h1.serve_connection(TokioIo::new(stream), service).await;
                     }
                 }
             }

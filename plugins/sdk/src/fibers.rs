@@ -183,20 +183,72 @@ pub type Spawned<R> = (Receiver<std::thread::Result<R>>, Cancel);
 /// Call from code running under [`run_with_fibers`] on this thread. Errors: `PluginError`
 /// elsewhere, `IoError` when no stack can be mapped.
 pub fn spawn<R: 'static>(body: impl FnOnce() -> R + 'static) -> Result<Spawned<R>, CommonError> {
-    let runner = RUNNER.with(|r| r.borrow().clone());
-    let Some(runner) = runner else {
-        return Err(CommonError::new(CommonKind::PluginError, "core", "no fiber runner on this thread"));
-    };
+    let runner = runner()?;
+    let (fiber, rx) = new_fiber(body)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    runner
+        .send(Box::pin(drive(Owned(Some(fiber)), cancel.clone(), false, None)))
+        .map_err(|_| CommonError::new(CommonKind::PluginError, "core", "the fiber runner has ended"))?;
+    Ok((rx, Cancel(cancel)))
+}
+
+/// What [`start`] gives back.
+pub enum Started<R> {
+    /// `body` returned (or panicked) without waiting: its value, with no hand-off at all.
+    Done(std::thread::Result<R>),
+    /// `body` is waiting: it goes on under the thread's runner, as after [`spawn`].
+    Waiting(Spawned<R>),
+}
+
+/// Runs `body` on a new fiber at once, on the calling stack, until it returns or first
+/// waits: a handler that answers without waiting (most do) costs no hand-off to the runner,
+/// no channel and no wake-up; one that waits is handed to the runner there. Call from code
+/// running under [`run_with_fibers`] on this thread, outside fibers (inside one it is
+/// [`spawn`]). Errors as [`spawn`].
+pub fn start<R: 'static>(body: impl FnOnce() -> R + 'static) -> Result<Started<R>, CommonError> {
+    if in_fiber() {
+        return spawn(body).map(Started::Waiting);
+    }
+    let runner = runner()?;
+    let (fiber, mut rx) = new_fiber(body)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let mut owned = Owned(Some(fiber));
+    let mut guard_flag = false;
+    let Some(fiber) = owned.0.as_mut() else { unreachable!("the fiber was just made") };
+    match step(fiber, &cancel, &mut guard_flag) {
+        CoroutineResult::Return(()) => {
+            keep_stack(owned);
+            let value = rx.try_recv().unwrap_or_else(|_| Err(Box::new("the fiber ended without a value")));
+            Ok(Started::Done(value))
+        }
+        CoroutineResult::Yield(waiting) => {
+            // Sending fails only when the runner has ended, which cannot happen while code
+            // under it runs; the fiber is then leaked (see `Owned`), never unwound.
+            runner
+                .send(Box::pin(drive(owned, cancel.clone(), guard_flag, Some(waiting))))
+                .map_err(|_| CommonError::new(CommonKind::PluginError, "core", "the fiber runner has ended"))?;
+            Ok(Started::Waiting((rx, Cancel(cancel))))
+        }
+    }
+}
+
+/// This thread's fiber runner. Errors: `PluginError` outside [`run_with_fibers`].
+fn runner() -> Result<UnboundedSender<Driver>, CommonError> {
+    RUNNER
+        .with(|r| r.borrow().clone())
+        .ok_or_else(|| CommonError::new(CommonKind::PluginError, "core", "no fiber runner on this thread"))
+}
+
+/// A fiber that runs `body` and sends its value (or its panic) to the receiver.
+fn new_fiber<R: 'static>(
+    body: impl FnOnce() -> R + 'static,
+) -> Result<(Fiber, Receiver<std::thread::Result<R>>), CommonError> {
     let (tx, rx) = oneshot::channel();
     let fiber = Fiber::with_stack(take_stack()?, move |yielder, ()| {
         CURRENT.set(yielder);
         let _ = tx.send(catch_unwind(AssertUnwindSafe(body)));
     });
-    let cancel = Arc::new(AtomicBool::new(false));
-    runner
-        .send(Box::pin(drive(fiber, cancel.clone())))
-        .map_err(|_| CommonError::new(CommonKind::PluginError, "core", "the fiber runner has ended"))?;
-    Ok((rx, Cancel(cancel)))
+    Ok((fiber, rx))
 }
 
 /// How long a fiber may run before [`maybe_yield`] lets its siblings in.
@@ -244,42 +296,21 @@ impl Drop for Owned {
     }
 }
 
-/// Resumes `fiber` until it returns, waiting (asynchronously) for each future it suspends
-/// on; then keeps its stack for the next fiber of this thread. The fiber's own
-/// guarded-call flag and cancellation flag are in place while it runs.
-async fn drive(fiber: Fiber, cancel: Arc<AtomicBool>) {
-    let mut owned = Owned(Some(fiber));
-    let mut guard_flag = false;
-    loop {
-        let Some(fiber) = owned.0.as_mut() else { return };
-        RESUMED_AT.set(Some(Instant::now()));
-        let outer_flag = crate::error::swap_guarded(guard_flag);
-        let outer_cancel = CANCEL.with(|c| c.borrow_mut().replace(cancel.clone()));
-        let step = fiber.resume(());
-        CANCEL.with(|c| *c.borrow_mut() = outer_cancel);
-        guard_flag = crate::error::swap_guarded(outer_flag);
-        CURRENT.set(std::ptr::null());
-        match step {
-            CoroutineResult::Yield(waiting) => {
-                // SAFETY: see `suspend_on` — the future is alive and pinned until it is ready,
-                // and after a panic it is never polled again (the fiber resumes at once).
-                let polled = std::future::poll_fn(|cx| {
-                    let _context = waiting.shared.then(|| crate::runtimes::runtime().enter());
-                    match catch_unwind(AssertUnwindSafe(|| {
-                        unsafe { Pin::new_unchecked(&mut *waiting.future.as_ptr()) }.poll(cx)
-                    })) {
-                        Ok(poll) => poll.map(|()| None),
-                        Err(panic) => std::task::Poll::Ready(Some(crate::error::panic_message(&*panic))),
-                    }
-                })
-                .await;
-                if let Some(why) = polled {
-                    FUTURE_PANIC.with(|p| *p.borrow_mut() = Some(why));
-                }
-            }
-            CoroutineResult::Return(()) => break,
-        }
-    }
+/// Resumes `fiber` once, with its own guarded-call flag and cancellation flag in place,
+/// until it returns or suspends.
+fn step(fiber: &mut Fiber, cancel: &Arc<AtomicBool>, guard_flag: &mut bool) -> CoroutineResult<Waiting, ()> {
+    RESUMED_AT.set(Some(Instant::now()));
+    let outer_flag = crate::error::swap_guarded(*guard_flag);
+    let outer_cancel = CANCEL.with(|c| c.borrow_mut().replace(cancel.clone()));
+    let step = fiber.resume(());
+    CANCEL.with(|c| *c.borrow_mut() = outer_cancel);
+    *guard_flag = crate::error::swap_guarded(outer_flag);
+    CURRENT.set(std::ptr::null());
+    step
+}
+
+/// Keeps an ended fiber's stack for the next fiber of this thread.
+fn keep_stack(mut owned: Owned) {
     let Some(fiber) = owned.0.take() else { return };
     let stack = fiber.into_stack();
     STACKS.with(|s| {
@@ -288,6 +319,39 @@ async fn drive(fiber: Fiber, cancel: Arc<AtomicBool>) {
             kept.push(stack);
         }
     });
+}
+
+/// Resumes a fiber until it returns, waiting (asynchronously) for each future it suspends
+/// on (`first`: the one it already suspended on); then keeps its stack.
+async fn drive(mut owned: Owned, cancel: Arc<AtomicBool>, mut guard_flag: bool, mut first: Option<Waiting>) {
+    loop {
+        let waiting = match first.take() {
+            Some(waiting) => waiting,
+            None => {
+                let Some(fiber) = owned.0.as_mut() else { return };
+                match step(fiber, &cancel, &mut guard_flag) {
+                    CoroutineResult::Yield(waiting) => waiting,
+                    CoroutineResult::Return(()) => break,
+                }
+            }
+        };
+        // SAFETY: see `suspend_on` — the future is alive and pinned until it is ready, and
+        // after a panic it is never polled again (the fiber resumes at once).
+        let polled = std::future::poll_fn(|cx| {
+            let _context = waiting.shared.then(|| crate::runtimes::runtime().enter());
+            match catch_unwind(AssertUnwindSafe(|| {
+                unsafe { Pin::new_unchecked(&mut *waiting.future.as_ptr()) }.poll(cx)
+            })) {
+                Ok(poll) => poll.map(|()| None),
+                Err(panic) => std::task::Poll::Ready(Some(crate::error::panic_message(&*panic))),
+            }
+        })
+        .await;
+        if let Some(why) = polled {
+            FUTURE_PANIC.with(|p| *p.borrow_mut() = Some(why));
+        }
+    }
+    keep_stack(owned);
 }
 
 #[cfg(test)]
@@ -476,7 +540,7 @@ mod tests {
         });
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            let mut driver = Box::pin(drive(fiber, Arc::new(AtomicBool::new(false))));
+            let mut driver = Box::pin(drive(Owned(Some(fiber)), Arc::new(AtomicBool::new(false)), false, None));
             std::future::poll_fn(|cx| {
                 let _ = driver.as_mut().poll(cx);
                 std::task::Poll::Ready(())
@@ -498,5 +562,31 @@ mod tests {
         .unwrap();
         let err = outcome.unwrap().unwrap().unwrap_err();
         assert!(err.message.contains("cancelled"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_started_fiber_answers_inline_or_hands_its_wait_to_the_runner() {
+        let outcome = run_with_fibers(async {
+            // No wait: the value is there when `start` returns, on this thread's stack.
+            let quick = match start(|| 6 * 7).unwrap() {
+                Started::Done(value) => value.unwrap(),
+                Started::Waiting(_) => panic!("a body without waits was handed off"),
+            };
+            // A panic without a wait is that body's own.
+            let panicked = matches!(start(|| panic!("boom")).unwrap(), Started::Done(Err(_)));
+            // A wait: the fiber goes on under the runner and its value arrives later.
+            let (end, _cancel) = match start(|| {
+                crate::runtime::block_on("test", tokio::time::sleep(Duration::from_millis(20))).map(|()| 7)
+            })
+            .unwrap()
+            {
+                Started::Waiting(spawned) => spawned,
+                Started::Done(_) => panic!("a waiting body ended at once"),
+            };
+            let waited = end.await.unwrap().unwrap().unwrap();
+            (quick, panicked, waited, in_fiber())
+        })
+        .unwrap();
+        assert_eq!(outcome, (42, true, 7, false));
     }
 }
