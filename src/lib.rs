@@ -45,5 +45,7 @@ pub fn builtin_plugins() -> Vec<PluginInfo> {
     list.push(netscript_socket::plugin());
     #[cfg(feature = "http")]
     list.push(netscript_http::plugin());
+    #[cfg(feature = "dns")]
+    list.push(netscript_dns::plugin());
     list
 }

@@ -41,6 +41,7 @@ enum Slot {
 
 impl TaskHandle {
     fn start(f: FnPtr) -> ScriptResult<TaskHandle> {
+        let f = netscript_sdk::closures::detach_handles(&f);
         let state = Arc::new(TaskState { slot: Mutex::new(Slot::Running), finished: tokio::sync::Notify::new() });
         let done = state.clone();
         netscript_sdk::workers::run(Box::new(move || {
@@ -239,6 +240,8 @@ fn range_items(range: impl Iterator<Item = INT>) -> ScriptResult<Array> {
 }
 
 fn parallel(items: Array, f: FnPtr, limit: usize) -> ScriptResult<Array> {
+    // Closures calling methods of one captured object (a resolver, a session) at once.
+    let f = netscript_sdk::closures::detach_handles(&f);
     let count = items.len();
     if count == 0 {
         return Ok(Array::new());

@@ -106,6 +106,30 @@ impl Peer {
         Peer { child, name: name.into() }
     }
 
+    /// Starts `program args…` in its own process group, stdout and stderr to `log`.
+    pub fn start_logged(name: &str, program: &str, args: &[&str], log: std::fs::File) -> Peer {
+        let mut cmd = Command::new(program);
+        let err = log.try_clone().expect("clone the log file");
+        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::from(log)).stderr(Stdio::from(err));
+        cmd.process_group(0);
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name} ({program}): {e}"));
+        Peer { child, name: name.into() }
+    }
+
+    /// The peer once it accepts TCP on `127.0.0.1:port`; `None` (stopped) when it exited
+    /// first (a port taken meanwhile) or did not accept within `limit`.
+    pub fn accepting_on(mut self, port: u16, limit: Duration) -> Option<Peer> {
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if self.child.try_wait().ok().flatten().is_some() || start.elapsed() > limit {
+                self.stop();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(self)
+    }
+
     /// The peer's PID.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -240,16 +264,8 @@ impl Nginx {
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
         let error_log = format!("{d}/error.log");
         let conf_path = format!("{d}/nginx.conf");
-        let mut peer = Peer::start("nginx", "nginx", &["-e", &error_log, "-c", &conf_path, "-g", "daemon off;"], None);
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if peer.child.try_wait().ok().flatten().is_some() || start.elapsed() > Duration::from_secs(10) {
-                peer.stop();
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(peer)
+        let peer = Peer::start("nginx", "nginx", &["-e", &error_log, "-c", &conf_path, "-g", "daemon off;"], None);
+        peer.accepting_on(port, Duration::from_secs(10))
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -280,4 +296,121 @@ pub fn write_test_certs(dir: &Path) {
     std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
     std::fs::write(dir.join("server.pem"), cert.pem()).unwrap();
     std::fs::write(dir.join("server.key"), key.serialize_pem()).unwrap();
+}
+
+/// The TSIG key BIND accepts updates with (HMAC-SHA256), as `(name, base64 secret)`.
+pub const BIND_TSIG: (&str, &str) = ("update-key", "c2VjcmV0LXVwZGF0ZS1rZXktZm9yLW5ldHNjcmlwdC10ZXN0cw==");
+
+/// A TXT string of 2 × 255 characters: over UDP without EDNS its answer is truncated.
+pub fn bind_big_txt() -> String {
+    format!("\"{}\" \"{}\"", "a".repeat(255), "b".repeat(255))
+}
+
+/// A real BIND 9 on 127.0.0.1 and ::1 at a free port, authoritative for `example.test`
+/// (every common record type, a wildcard, a name with only AAAA, a delegated child), the
+/// reverse zones of 127.0.0.0/8 and ::1, and `refused.test` (queries refused). Zone
+/// transfers are allowed from loopback; updates only with [`BIND_TSIG`]. Config, zones,
+/// key and PID live in a temp dir; stopped by PID when dropped.
+pub struct Bind {
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    peer: Peer,
+}
+
+impl Bind {
+    /// Starts named; another port is tried should the one picked be taken meanwhile.
+    pub fn start() -> Bind {
+        let dir = temp_dir();
+        Self::write_zones(dir.path());
+        for attempt in 1.. {
+            let port = free_port();
+            match Self::try_start(&dir, port) {
+                Some(peer) => return Bind { dir, port, peer },
+                None if attempt < 5 => continue,
+                None => break,
+            }
+        }
+        let log = std::fs::read_to_string(dir.path().join("named.log")).unwrap_or_default();
+        panic!("named did not start: {log}");
+    }
+
+    fn write_zones(d: &Path) {
+        let example = format!(
+            "$TTL 300\n\
+             @ IN SOA ns1.example.test. hostmaster.example.test. 2026120101 3600 900 604800 60\n\
+             @ IN NS ns1.example.test.\n\
+             @ IN MX 10 mail.example.test.\n\
+             @ IN MX 20 mail2.example.test.\n\
+             @ IN TXT \"v=spf1 ip4:127.0.0.0/8 -all\"\n\
+             @ IN CAA 0 issue \"letsencrypt.org\"\n\
+             @ IN A 127.0.0.1\n\
+             @ IN AAAA ::1\n\
+             ns1 IN A 127.0.0.1\n\
+             mail IN A 127.0.0.2\n\
+             mail 600 IN AAAA ::1\n\
+             mail2 IN A 127.0.0.3\n\
+             www IN CNAME mail.example.test.\n\
+             only6 IN AAAA 2001:db8::6\n\
+             multi IN TXT \"first string\" \"second string\"\n\
+             big IN TXT {}\n\
+             _dmarc IN TXT \"v=DMARC1; p=reject\"\n\
+             _sip._tcp IN SRV 10 5 5060 mail.example.test.\n\
+             *.wild IN A 127.0.0.9\n\
+             child IN NS ns.child.example.test.\n\
+             ns.child IN A 127.0.0.10\n",
+            bind_big_txt()
+        );
+        std::fs::write(d.join("example.test.zone"), example).unwrap();
+        let soa = "$TTL 300\n@ IN SOA ns1.example.test. hostmaster.example.test. 1 3600 900 604800 60\n@ IN NS ns1.example.test.\n";
+        std::fs::write(d.join("v4.rev"), format!("{soa}1.0.0 IN PTR example.test.\n2.0.0 IN PTR mail.example.test.\n"))
+            .unwrap();
+        std::fs::write(d.join("v6.rev"), format!("{soa}1 IN PTR example.test.\n")).unwrap();
+        std::fs::write(d.join("refused.zone"), soa).unwrap();
+    }
+
+    fn try_start(dir: &tempfile::TempDir, port: u16) -> Option<Peer> {
+        let d = dir.path().display().to_string();
+        let (key, secret) = BIND_TSIG;
+        let loopback = "127.0.0.0/8; ::1;";
+        // The reverse zone of ::1's /124: 31 zero nibbles.
+        let v6_zone = format!("{}ip6.arpa", "0.".repeat(31));
+        let conf = format!(
+            "key \"{key}\" {{ algorithm hmac-sha256; secret \"{secret}\"; }};\n\
+             options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; listen-on port {port} {{ 127.0.0.1; }};\n\
+               listen-on-v6 port {port} {{ ::1; }}; recursion no; empty-zones-enable no; dnssec-validation no;\n\
+               notify no; minimal-responses no; }};\n\
+             controls {{ }};\n\
+             zone \"example.test\" {{ type primary; file \"{d}/example.test.zone\"; allow-transfer {{ {loopback} }};\n\
+               allow-update {{ key \"{key}\"; }}; }};\n\
+             zone \"127.in-addr.arpa\" {{ type primary; file \"{d}/v4.rev\"; allow-transfer {{ {loopback} }}; }};\n\
+             zone \"{v6_zone}\" {{ type primary; file \"{d}/v6.rev\"; }};\n\
+             zone \"refused.test\" {{ type primary; file \"{d}/refused.zone\"; allow-query {{ none; }}; allow-transfer {{ none; }}; }};\n"
+        );
+        std::fs::write(dir.path().join("named.conf"), conf).unwrap();
+        let conf_path = format!("{d}/named.conf");
+        let log = std::fs::File::create(dir.path().join("named.log")).unwrap();
+        let peer = Peer::start_logged("named", "named", &["-f", "-u", "root", "-c", &conf_path], log);
+        // Ready when it answers over TCP (it binds UDP and TCP together).
+        peer.accepting_on(port, Duration::from_secs(15))
+    }
+
+    /// `127.0.0.1:PORT`, the `nameserver` option's form.
+    pub fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// dig's answer section for `args` (`["example.test", "MX"]`), one record per line.
+    pub fn dig(&self, args: &[&str]) -> String {
+        let port = self.port.to_string();
+        let mut all = vec!["@127.0.0.1", "-p", &port, "+noall", "+answer", "+norecurse", "+time=5", "+tries=1"];
+        all.extend_from_slice(args);
+        let out = Command::new("dig").args(&all).output().expect("run dig");
+        assert!(out.status.success(), "dig {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// named's PID.
+    pub fn pid(&self) -> u32 {
+        self.peer.pid()
+    }
 }

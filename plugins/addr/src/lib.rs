@@ -183,7 +183,7 @@ mod tests {
             (r#"addr::range_to_cidrs("10.0.0.1", "::1")"#, "cannot mix IPv4 and IPv6"),
             (r#"addr::cidr_exclude("10.0.0.0/8", "::/0")"#, "cannot mix IPv4 and IPv6"),
             (r#"addr::cidr_merge(["10.0.0.0/8", "nope"])"#, "'nope'"),
-            (r#"addr::cidr_merge([1.5])"#, "not f64"),
+            (r#"addr::cidr_merge([1.5])"#, "not float"),
             (r#"addr::set(["10.0.0.0/8", "10.0.0.0/40"])"#, "'10.0.0.0/40'"),
             (r#"addr::sort(["10.0.0.1", "x"])"#, "'x'"),
             (r#"addr::glob_to_cidrs("192.0.*.1")"#, "invalid IP glob '192.0.*.1'"),
@@ -194,7 +194,7 @@ mod tests {
             (r#"addr::mac(-5)"#, "-5"),
             (r#"addr::mac("00-1B-77-49-54-FD").format("windows")"#, "unknown MAC format 'windows'"),
             (r#"addr::network("10.0.0.0/8").hosts().take(-1)"#, "-1"),
-            (r#"addr::network("10.0.0.0/8").contains(42)"#, "not i64"),
+            (r#"addr::network("10.0.0.0/8").contains(42)"#, "not int"),
         ] {
             let (kind, msg) = error_of(&e, script);
             assert_eq!(kind, "InvalidArgument", "{script}");

@@ -240,7 +240,7 @@ pub(crate) fn net_of(value: &Dynamic, context: &'static str) -> Result<IpNetwork
     if let Some(text) = value.read_lock::<ImmutableString>() {
         return IpNetwork::parse(&text);
     }
-    Err(AddrError::WrongType { context, type_name: value.type_name().to_string() })
+    Err(AddrError::WrongType { context, type_name: netscript_sdk::options::type_word(value).to_string() })
 }
 
 fn ord_of(a: &IpNetwork, b: &IpNetwork) -> Ordering {

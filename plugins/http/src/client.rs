@@ -326,7 +326,10 @@ pub fn bytes_of(v: &Dynamic, key: &str) -> HttpResult<Vec<u8>> {
     } else if v.is_string() {
         Ok(v.to_string().into_bytes())
     } else {
-        Err(HttpError::invalid(format!("option '{key}' must be a string or a blob, not {}", v.type_name())))
+        Err(HttpError::invalid(format!(
+            "option '{key}' must be a string or a blob, not {}",
+            netscript_sdk::options::type_word(v)
+        )))
     }
 }
 

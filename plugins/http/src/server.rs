@@ -517,6 +517,8 @@ pub fn register(m: &mut ModuleBuilder) {
 }
 
 fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> HttpResult<HttpServer> {
+    // Handlers running at once call methods of captured objects without a lock each.
+    let handler = netscript_sdk::closures::detach_handles(&handler);
     let allowed: Vec<&str> = SERVER_KEYS.iter().copied().chain(["max_body", "handler_timeout", "workers"]).collect();
     let opts = Options::parse(PROTOCOL, "serve", opts, &allowed)?;
     let server_opts = server_options(&opts)?;

@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod builder;
+pub mod closures;
 pub mod declaration;
 pub mod error;
 pub mod examples;

@@ -7,6 +7,24 @@ use crate::error::CommonError;
 use rhai::{Dynamic, Map, FLOAT, INT};
 use std::time::Duration;
 
+/// The name a script user knows for a value's type (`int`, `float`, `string`, `map`, …),
+/// for messages: Rhai's own says `i64` and `f64`.
+pub fn type_word(value: &Dynamic) -> &'static str {
+    match value.type_name() {
+        "i64" | "i32" => "int",
+        "f64" | "f32" => "float",
+        "string" | "&str" | "ImmutableString" => "string",
+        "map" => "map",
+        "array" => "array",
+        "blob" => "blob",
+        "bool" => "bool",
+        "()" => "()",
+        "char" => "char",
+        "Fn" => "function",
+        _ => "value",
+    }
+}
+
 /// A validated option map for one function.
 pub struct Options {
     protocol: &'static str,
@@ -39,7 +57,7 @@ impl Options {
     fn wrong_type(&self, key: &str, want: &str, got: &Dynamic) -> CommonError {
         CommonError::invalid_argument(
             self.protocol,
-            format!("{}: option '{key}' must be {want}, not {}", self.function, got.type_name()),
+            format!("{}: option '{key}' must be {want}, not {}", self.function, type_word(got)),
         )
     }
 

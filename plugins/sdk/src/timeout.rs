@@ -46,7 +46,7 @@ pub fn positive_value(protocol: &str, what: &str, value: &rhai::Dynamic) -> Resu
     } else {
         return Err(CommonError::invalid_argument(
             protocol,
-            format!("{what} must be a number of seconds, not {}", value.type_name()),
+            format!("{what} must be a number of seconds, not {}", crate::options::type_word(value)),
         ));
     };
     positive(protocol, what, secs)

@@ -120,7 +120,7 @@ fn getaddrinfo(host: &str, port: &Dynamic, opts: Map) -> SocketResult<Array> {
     } else {
         return Err(SocketError::invalid(format!(
             "getaddrinfo: port must be an integer, a service name or (), not {}",
-            port.type_name()
+            netscript_sdk::options::type_word(port)
         )));
     };
     if host.contains('\0') {

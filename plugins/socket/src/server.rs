@@ -135,6 +135,8 @@ async fn accept_loop(
 }
 
 fn serve(host: &str, port: INT, handler: FnPtr, opts: Map) -> SocketResult<Server> {
+    // Handlers running at once call methods of captured objects without a lock each.
+    let handler = netscript_sdk::closures::detach_handles(&handler);
     let opts = net::options("serve", opts, &["timeout", "backlog", "workers"])?;
     let limit = net::option_limit(&opts)?;
     let workers = match opts.int("workers")? {

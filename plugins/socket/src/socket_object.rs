@@ -455,7 +455,7 @@ impl Socket {
         } else {
             return Err(SocketError::invalid(format!(
                 "setsockopt: value must be an integer or a bool, not {}",
-                value.type_name()
+                netscript_sdk::options::type_word(value)
             )));
         };
         let on = n != 0;

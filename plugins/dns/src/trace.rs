@@ -1,0 +1,32 @@
+//! `--trace dns`: each question and the answer section as dig prints them
+//! (`example.test.  300  IN  A  192.0.2.1`).
+
+use crate::error::PROTOCOL;
+use crate::names::show;
+use crate::records::presentation;
+use hickory_proto::rr::Record;
+use netscript_sdk::trace;
+
+/// A question going out.
+pub fn question(what: &str, servers: String) {
+    if trace::enabled(PROTOCOL) {
+        trace::sent(PROTOCOL, &format!(";; {what} to {servers}"));
+    }
+}
+
+/// Records that came back.
+pub fn answer(records: &[Record]) {
+    if trace::enabled(PROTOCOL) {
+        if records.is_empty() {
+            trace::received(PROTOCOL, ";; no answer records");
+        }
+        for record in records {
+            trace::received(PROTOCOL, &line(record));
+        }
+    }
+}
+
+/// One record as a line of dig's answer section.
+pub fn line(record: &Record) -> String {
+    format!("{}\t{}\tIN\t{}\t{}", show(&record.name), record.ttl, record.record_type(), presentation(&record.data))
+}

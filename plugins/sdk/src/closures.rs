@@ -1,0 +1,65 @@
+//! Closures run concurrently (`parallel`, `task`, server handlers) and the objects they
+//! capture. Rhai shares a captured variable between the closure and its scope, and calling
+//! a method on it takes that variable's write lock for the whole call. Two closures calling
+//! `r.resolve(…)` on one captured resolver at once — or a handler calling `server.stop()`
+//! while the script waits in `server.wait()` — would then fail with "Data race detected".
+//!
+//! A plugin object (a resolver, a session, a server, a socket) is a handle: its clones share
+//! one underlying object. [`detach_handles`] gives a closure its own clone of each captured
+//! handle, so concurrent calls need no lock; captured plain data (maps, arrays, numbers,
+//! strings) stays shared, with the locking Rhai gives it.
+
+use rhai::{Dynamic, FnPtr};
+
+/// `f` with every captured plugin object replaced by its own clone of the handle (see the
+/// module docs). A captured variable locked at this moment stays as it is.
+pub fn detach_handles(f: &FnPtr) -> FnPtr {
+    let mut out = f.clone();
+    if !out.is_curried() {
+        return out;
+    }
+    for captured in out.iter_curry_mut() {
+        if captured.is_shared() {
+            let inner = captured.flatten_clone();
+            if !inner.is_shared() && is_handle(&inner) {
+                *captured = inner;
+            }
+        }
+    }
+    out
+}
+
+/// Whether a value is a plugin object (a custom type), not one of Rhai's own.
+fn is_handle(value: &Dynamic) -> bool {
+    !(value.is_unit()
+        || value.is_int()
+        || value.is_float()
+        || value.is_bool()
+        || value.is_char()
+        || value.is_string()
+        || value.is_array()
+        || value.is_map()
+        || value.is_blob()
+        || value.is_fnptr()
+        || value.is_timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone)]
+    struct Handle;
+
+    #[test]
+    fn captured_handles_are_cloned_and_data_stays_shared() {
+        let mut f = FnPtr::new("anon").unwrap();
+        let handle = Dynamic::from(Handle).into_shared();
+        let counter = Dynamic::from_int(1).into_shared();
+        f.set_curry([handle, counter]);
+        let detached = detach_handles(&f);
+        let curry = detached.curry();
+        assert!(!curry[0].is_shared() && curry[0].is::<Handle>());
+        assert!(curry[1].is_shared());
+    }
+}

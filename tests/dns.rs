@@ -1,0 +1,268 @@
+//! The `dns` plugin against a real BIND 9 on loopback: every answer compared with dig's for
+//! the same question, the error kinds of the contract, truncation and TCP, reverse lookups,
+//! resolver objects under `parallel`, and the permission checker.
+
+mod common;
+use common::{eval, run, Bind};
+use std::collections::BTreeSet;
+
+/// dig's answer lines as `name ttl type data` (class dropped, blanks collapsed).
+fn dig_lines(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {} {} {}", f[0], f[1], f[3], f[4..].join(" "))
+        })
+        .collect()
+}
+
+/// netscript's records printed the same way, one per line.
+fn lines(stdout: &str) -> BTreeSet<String> {
+    stdout.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+const PRINT: &str = r#"fn show(records) { for r in records { print(`${r.name} ${r.ttl} ${r.type} ${r.data}`); } }"#;
+
+#[test]
+fn every_record_type_matches_dig() {
+    let bind = Bind::start();
+    let questions = [
+        ("example.test", "A"),
+        ("example.test", "AAAA"),
+        ("example.test", "MX"),
+        ("example.test", "NS"),
+        ("example.test", "SOA"),
+        ("example.test", "TXT"),
+        ("example.test", "CAA"),
+        ("mail.example.test", "AAAA"),
+        ("multi.example.test", "TXT"),
+        ("big.example.test", "TXT"),
+        ("_sip._tcp.example.test", "SRV"),
+        ("anything.wild.example.test", "A"),
+        ("www.example.test", "CNAME"),
+    ];
+    for (name, rtype) in questions {
+        let script =
+            format!("{PRINT} show(dns::resolve(\"{name}\", \"{rtype}\", #{{ nameserver: \"{}\" }}));", bind.server());
+        let ours = lines(&eval(&script).ok().stdout);
+        let digs = dig_lines(&bind.dig(&[name, rtype]));
+        assert!(!digs.is_empty(), "dig found nothing for {name} {rtype}");
+        assert_eq!(ours, digs, "{name} {rtype}");
+    }
+}
+
+#[test]
+fn type_fields_are_filled_per_type() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let o = #{{ nameserver: "{}" }};
+        let mx = dns::resolve("example.test", "MX", o);
+        let prefs = mx.map(|r| `${{r.preference}}=${{r.exchange}}`);
+        prefs.sort();   // BIND rotates the order of a record set
+        print(prefs);
+        let soa = dns::resolve("example.test", "SOA", o)[0];
+        print(`${{soa.mname}} ${{soa.rname}} ${{soa.serial}} ${{soa.refresh}} ${{soa.retry}} ${{soa.expire}} ${{soa.minimum}}`);
+        let srv = dns::resolve("_sip._tcp.example.test", "SRV", o)[0];
+        print(`${{srv.priority}} ${{srv.weight}} ${{srv.port}} ${{srv.target}}`);
+        let txt = dns::resolve("multi.example.test", "TXT", o)[0];
+        print(txt.strings); print(txt.text);
+        let caa = dns::resolve("example.test", "CAA", o)[0];
+        print(`${{caa.flags}} ${{caa.tag}} ${{caa.value}}`);
+        let a = dns::resolve("www.example.test", "A", o);
+        print(`${{a.len()}} ${{a[0].name}} ${{a[0].address}}`);"#,
+        bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let expected = [
+        r#"["10=mail.example.test.", "20=mail2.example.test."]"#,
+        "ns1.example.test. hostmaster.example.test. 2026120101 3600 900 604800 60",
+        "10 5 5060 mail.example.test.",
+        r#"["first string", "second string"]"#,
+        "first stringsecond string",
+        "0 issue letsencrypt.org",
+        // A CNAME on the way is followed; only the A records come back (dnspython's rrset).
+        "1 mail.example.test. 127.0.0.2",
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn query_returns_the_whole_reply_like_dig() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let o = #{{ nameserver: "{s}" }};
+        let r = dns::query("nope.example.test", "A", o);
+        print(`${{r.rcode}} ${{r.code}} ${{r.flags}} ${{r.answer.len()}} ${{r.authority[0].type}} ${{r.server}}`);
+        let w = dns::query("www.example.test", "A", o);
+        for x in w.answer {{ print(`${{x.name}} ${{x.ttl}} ${{x.type}} ${{x.data}}`); }}
+        let d = dns::query("child.example.test", "A", o);
+        print(`delegation ${{d.rcode}} ${{d.answer.len()}} ${{d.authority[0].type}} ${{d.authority[0].data}}`);"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let mut lines = out.lines();
+    assert_eq!(lines.next().unwrap(), format!(r#"NXDOMAIN 3 ["qr", "aa", "rd"] 0 SOA {}"#, bind.server()));
+    // The answer section holds the CNAME and its target, in dig's order.
+    let answer: Vec<&str> = lines.by_ref().take(2).collect();
+    let dig: Vec<String> = bind
+        .dig(&["www.example.test", "A"])
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {} {} {}", f[0], f[1], f[3], f[4..].join(" "))
+        })
+        .collect();
+    assert_eq!(answer, dig);
+    assert_eq!(lines.next().unwrap(), "delegation NOERROR 0 NS ns.child.example.test.");
+}
+
+#[test]
+fn a_truncated_udp_answer_is_reported_or_retried_over_tcp() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let o = #{{ nameserver: "{s}", edns: false }};
+        let udp = dns::query("big.example.test", "TXT", o);
+        print(`${{udp.truncated}} ${{udp.protocol}} ${{udp.flags.contains("tc")}}`);
+        o.tcp_fallback = true;
+        let again = dns::query("big.example.test", "TXT", o);
+        print(`${{again.truncated}} ${{again.protocol}} ${{again.answer[0].strings[0].len()}}`);
+        let tcp = dns::query("big.example.test", "TXT", #{{ nameserver: "{s}", tcp: true }});
+        print(`${{tcp.protocol}} ${{tcp.answer[0].text.len()}}`);
+        print(dns::resolve("big.example.test", "TXT", #{{ nameserver: "{s}", tcp: true }})[0].text.len());"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["true udp true", "false tcp 255", "tcp 510", "510"]);
+}
+
+#[test]
+fn reverse_lookups_match_dig_x() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let o = #{{ nameserver: "{s}" }};
+        print(dns::reverse("127.0.0.1", o)); print(dns::reverse("127.0.0.2", o)); print(dns::reverse("::1", o));
+        print(dns::reverse_name("192.0.2.1")); print(dns::reverse_name("2001:db8::1"));"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let dig_x = |ip: &str| bind.dig(&["-x", ip]).split_whitespace().last().unwrap().to_string();
+    let expected = [
+        format!(r#"["{}"]"#, dig_x("127.0.0.1")),
+        format!(r#"["{}"]"#, dig_x("127.0.0.2")),
+        format!(r#"["{}"]"#, dig_x("::1")),
+        "1.2.0.192.in-addr.arpa.".to_string(),
+        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.".to_string(),
+    ];
+    assert_eq!(out.lines().map(str::to_string).collect::<Vec<_>>(), expected);
+    assert_eq!(expected[0], r#"["example.test."]"#);
+}
+
+#[test]
+fn errors_have_the_contracts_kinds_and_codes() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let o = #{{ nameserver: "{s}" }};
+        fn kind_of(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}} ${{e.code}}`; }} }}
+        print(kind_of(|| dns::resolve("nope.example.test", "A", o)));
+        print(kind_of(|| dns::resolve("only6.example.test", "A", o)));
+        print(kind_of(|| dns::resolve("x.refused.test", "A", o)));
+        print(dns::query("x.refused.test", "A", o).rcode);"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["NXDOMAIN 3", "NoAnswer 0", "NoNameservers 5", "REFUSED"]);
+}
+
+#[test]
+fn a_silent_server_times_out_within_the_timeout() {
+    // A bound UDP socket that never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let script = format!(
+        r#"let started = timestamp();
+        try {{ dns::resolve("example.test", "A", #{{ nameserver: "127.0.0.1:{port}", timeout: 1, attempts: 3 }}) }}
+        catch (e) {{ print(e.kind); print(e.message); }}
+        let took = started.elapsed;
+        print(took >= 0.9 && took < 2.0);
+        try {{ dns::query("example.test", "A", #{{ nameserver: "127.0.0.1:{port}", timeout: 0.5 }}) }}
+        catch (e) {{ print(e.kind); }}"#
+    );
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "DNSTimeout");
+    assert!(lines[1].contains("example.test. A") && lines[1].contains("1 s"), "{}", lines[1]);
+    assert_eq!(lines[2], "true", "the timeout covers every attempt");
+    assert_eq!(lines[3], "DNSTimeout");
+}
+
+#[test]
+fn bad_input_is_an_invalid_argument_quoting_the_text() {
+    let long_label = format!("{}.example.test", "a".repeat(64));
+    let long_name = vec!["abcdefghi"; 26].join(".");
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}}: ${{e.message}}`; }} }}
+        print(why(|| dns::resolve("{long_label}", "A")));
+        print(why(|| dns::resolve("{long_name}", "A")));
+        print(why(|| dns::resolve("a..example.test", "A")));
+        print(why(|| dns::resolve("example.test", "BOGUS")));
+        print(why(|| dns::reverse("300.1.2.3")));
+        print(why(|| dns::resolve("example.test", "A", #{{ nameserver: "not a server" }})));
+        print(why(|| dns::resolve("example.test", "A", #{{ nameserver: "127.0.0.1:99999" }})));
+        print(why(|| dns::resolve("example.test", "A", #{{ nameserver: 53 }})));
+        print(why(|| dns::resolve("example.test", "A", #{{ timeout: -1 }})));
+        print(why(|| dns::resolve("example.test", "A", #{{ attempts: 0 }})));
+        print(why(|| dns::query("example.test", "A", #{{ colour: 1 }})));
+        print(why(|| dns::resolve("ex\r\nample.test", "A")));"#
+    );
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 12, "{out}");
+    for line in &lines {
+        assert!(line.starts_with("InvalidArgument: "), "{line}");
+    }
+    assert!(lines[0].contains("64 bytes") && lines[0].contains(&long_label), "{}", lines[0]);
+    assert!(lines[1].contains("at most 253"), "{}", lines[1]);
+    assert!(lines[2].contains("'a..example.test'") && lines[2].contains("empty label"), "{}", lines[2]);
+    assert!(lines[3].contains("'BOGUS'"), "{}", lines[3]);
+    assert!(lines[4].contains("'300.1.2.3'"), "{}", lines[4]);
+    assert!(lines[5].contains("'not a server'"), "{}", lines[5]);
+    assert!(lines[6].contains("'127.0.0.1:99999'"), "{}", lines[6]);
+    assert!(lines[7].contains("not int"), "{}", lines[7]);
+    assert!(lines[10].contains("'colour'"), "{}", lines[10]);
+}
+
+#[test]
+fn a_resolver_object_is_shared_by_parallel_closures() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let r = dns::resolver(#{{ nameservers: ["{s}"], timeout: 3, cache: true }});
+        let names = [];
+        for i in 0..200 {{ names.push(`host${{i}}.wild.example.test`); }}
+        let got = parallel(names, |n| r.resolve(n, "A")[0].address, #{{ limit: 32 }});
+        print(got.filter(|a| a == "127.0.0.9").len());
+        print(r.query("example.test", "SOA").answer[0].serial);
+        print(r.reverse("127.0.0.2"));
+        print(r);"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..3], ["200", "2026120101", r#"["mail.example.test."]"#]);
+    assert!(lines[3].starts_with("DnsResolver(") && lines[3].contains(&bind.server()), "{}", lines[3]);
+}
+
+#[test]
+fn name_servers_pass_the_permission_checker() {
+    let bind = Bind::start();
+    let allowed = format!("--allow-net={}", bind.server());
+    let code = format!(
+        r#"print(dns::resolve("example.test", "NS", #{{ nameserver: "{s}" }})[0].target);
+        try {{ dns::resolve("example.test", "NS", #{{ nameserver: "127.0.0.1:{other}" }}) }} catch (e) {{ print(e.kind) }}
+        try {{ dns::query("example.test", "NS", #{{ nameserver: "127.0.0.1:{other}" }}) }} catch (e) {{ print(e.kind) }}"#,
+        s = bind.server(),
+        other = bind.port.wrapping_add(1)
+    );
+    let out = run(&[&allowed, "-e", &code]).ok().stdout;
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["ns1.example.test.", "PermissionDenied", "PermissionDenied"]);
+}
