@@ -892,3 +892,43 @@ fn stop_closes_the_open_connections_too() {
     .ok();
     assert_eq!(out.stdout, "hi\nConnectionRefused\n");
 }
+
+#[test]
+fn stop_lets_the_requests_being_served_finish_and_counts_them_active() {
+    // Three requests in their handlers when `stop()` comes: each still gets its answer, and
+    // `.active` counts them meanwhile. A handler may stop its own server and still answer.
+    let out = eval(
+        r#"
+        let s = http::serve("127.0.0.1", 0, |r| { sleep(0.5); "slow done" });
+        let url = s.url;
+        let clients = [];
+        for i in 0..3 { clients.push(task(|| http::get(url, #{ timeout: 10 }).text)); }
+        let waited = 0;
+        while s.active < 3 && waited < 100 { sleep(0.02); waited += 1; }
+        print(s.active);
+        s.stop();
+        print(clients.map(|c| c.join()));
+        print(s.active);
+        let server = ();
+        server = http::serve("127.0.0.1", 0, |r| { server.stop(); "stopping" });
+        print(http::get(server.url, #{ timeout: 10 }).text);
+        print(server.wait(5));
+        "#,
+    )
+    .ok();
+    assert_eq!(out.stdout, "3\n[\"slow done\", \"slow done\", \"slow done\"]\n0\nstopping\ntrue\n");
+}
+
+#[test]
+fn a_handlers_own_content_length_does_not_reach_the_wire() {
+    // hyper states the body's length; a wrong one from the handler would hang the client.
+    let out = eval(
+        r#"
+        let s = http::serve("127.0.0.1", 0, |r| #{ headers: #{ "Content-Length": "100" }, body: "short" });
+        let r = http::get(s.url, #{ timeout: 5 });
+        print(`${r.text} ${r.header("content-length")}`);
+        "#,
+    )
+    .ok();
+    assert_eq!(out.stdout, "short 5\n");
+}

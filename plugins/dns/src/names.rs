@@ -15,7 +15,7 @@ const MAX_LABEL: usize = 63;
 /// (`"bücher.example"`, sent as punycode), or `"."`. Names are taken as absolute (no search
 /// list: what you ask is what is sent). Errors: `InvalidArgument` quoting the text.
 pub fn parse_name(text: &str) -> DnsResult<Name> {
-    let bad = |why: &str| DnsError::invalid(format!("bad domain name '{}': {why}", text.escape_debug()));
+    let bad = |why: &str| DnsError::invalid(format!("bad domain name '{}': {why}", quote(text)));
     if text == "." {
         return Ok(Name::root());
     }
@@ -33,7 +33,7 @@ pub fn parse_name(text: &str) -> DnsResult<Name> {
     // and the limits hold on that wire form, which is what servers see.
     let limits = |ascii: &str| -> DnsResult<()> {
         if let Some(long) = ascii.split('.').find(|l| l.len() > MAX_LABEL) {
-            return Err(bad(&format!("the label '{long}' is {} bytes (at most {MAX_LABEL})", long.len())));
+            return Err(bad(&format!("the label '{}' is {} bytes (at most {MAX_LABEL})", quote(long), long.len())));
         }
         if ascii.len() > MAX_NAME {
             return Err(bad(&format!("it is {} bytes long (at most {MAX_NAME})", ascii.len())));
@@ -70,11 +70,20 @@ pub fn parse_rtype(text: &str) -> DnsResult<RecordType> {
     }
 }
 
+/// Script text for a message: escaped, and at most 100 characters of it.
+pub fn quote(text: &str) -> String {
+    const MAX: usize = 100;
+    let shown: String = text.chars().take(MAX).collect::<String>().escape_debug().to_string();
+    if text.chars().count() > MAX {
+        format!("{shown}… ({} characters)", text.chars().count())
+    } else {
+        shown
+    }
+}
+
 /// An IP address from a script. Errors: `InvalidArgument` quoting the text.
 pub fn parse_ip(text: &str) -> DnsResult<IpAddr> {
-    text.trim()
-        .parse()
-        .map_err(|_| DnsError::invalid(format!("'{}' is not an IPv4 or IPv6 address", text.escape_debug())))
+    text.trim().parse().map_err(|_| DnsError::invalid(format!("'{}' is not an IPv4 or IPv6 address", quote(text))))
 }
 
 /// The reverse-lookup name of an address: `1.2.0.192.in-addr.arpa.`, or the 32 nibbles
@@ -108,6 +117,8 @@ mod tests {
         assert!(parse_name(&long_name).unwrap_err().to_string().contains("at most 253"));
         assert!(parse_name("a..b").unwrap_err().to_string().contains("empty label"));
         assert!(parse_name("").is_err());
+        let huge = parse_name(&"x".repeat(100_000)).unwrap_err().to_string();
+        assert!(huge.len() < 400 && huge.contains("100000 characters"), "{}", huge.len());
         assert!(parse_name("a\r\nb").unwrap_err().to_string().contains("control"));
     }
 

@@ -205,7 +205,7 @@ pub struct Asked {
 /// errors.
 pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &QueryOptions) -> DnsResult<Asked> {
     let what = format!("{} {} to {server}", show(message.queries[0].name()), message.queries[0].query_type());
-    crate::trace::question(&what, server.to_string());
+    crate::trace::question(&what);
     let limit = settings.timeout;
     let started = Instant::now();
     let fallback = how.tcp_fallback && !settings.tcp;

@@ -112,7 +112,7 @@ impl DnsResolver {
             return self.lookup_direct(name, rtype);
         }
         let what = format!("{} {rtype}", show(name));
-        crate::trace::question(&what, self.describe_servers());
+        crate::trace::question(&format!("{what} to {}", self.describe_servers()));
         let limit = self.0.settings.timeout;
         let resolver = &self.0.resolver;
         let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, resolver.lookup(name.clone(), rtype))

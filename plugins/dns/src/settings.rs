@@ -88,7 +88,7 @@ fn server_list(function: &str, value: &Dynamic) -> DnsResult<Vec<SocketAddr>> {
 /// `"192.0.2.53"`, `"192.0.2.53:5353"`, `"::1"`, `"[::1]:5353"`, `"ns1.example.com"` or
 /// `"ns1.example.com:5353"` (port 53 when none), checked with the permission checker.
 pub fn parse_server(text: &str) -> DnsResult<Vec<SocketAddr>> {
-    let bad = |why: &str| DnsError::invalid(format!("bad name server '{}': {why}", text.escape_debug()));
+    let bad = |why: &str| DnsError::invalid(format!("bad name server '{}': {why}", crate::names::quote(text)));
     if text.chars().any(|c| c.is_control() || c == '/') {
         return Err(bad("use ip, ip:port, [v6]:port or host[:port]"));
     }

@@ -7,10 +7,10 @@ use crate::records::presentation;
 use hickory_proto::rr::Record;
 use netscript_sdk::trace;
 
-/// A question going out.
-pub fn question(what: &str, servers: String) {
+/// A question going out (`example.test. MX to 127.0.0.1:53`).
+pub fn question(line: &str) {
     if trace::enabled(PROTOCOL) {
-        trace::sent(PROTOCOL, &format!(";; {what} to {servers}"));
+        trace::sent(PROTOCOL, &format!(";; {line}"));
     }
 }
 

@@ -216,6 +216,10 @@ fn into_response(reply: Reply) -> Response<Body> {
     *resp.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = resp.headers_mut();
     for (k, v) in reply.headers {
+        // The body's length is hyper's to state: a handler's own would lie when it is wrong.
+        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding") {
+            continue;
+        }
         match (hyper::header::HeaderName::from_bytes(k.as_bytes()), hyper::header::HeaderValue::from_str(&v)) {
             (Ok(name), Ok(value)) => {
                 headers.append(name, value);
@@ -351,10 +355,12 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
     let acceptor = opts.tls.clone().map(netscript_sdk::tls::tokio_rustls::TlsAcceptor::from);
     let stopping = inner.state.stopping();
     tokio::pin!(stopping);
-    // The connections of this loop: ended (aborted) with it, so a stopped server leaves no
-    // connection open (a server thread's runtime is not driven any more once its loop has
-    // ended: a keep-alive client would wait for an answer that never comes). A connection
-    // does not watch `stopping` itself: that would cost a shared lock on every poll.
+    // The connections of this loop: drained and then ended with it, so a stopped server
+    // leaves no connection open (a server thread's runtime is not driven any more once its
+    // loop has ended: a keep-alive client would wait for an answer that never comes). They
+    // watch this loop's own drain signal, not the server's `stopping` (shared by every
+    // thread, it would cost a contended lock on every poll).
+    let drain = tokio::sync::watch::Sender::new(false);
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -374,12 +380,14 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
         };
         let _ = stream.set_nodelay(true);
         let (app, builders, inner2, acceptor) = (app.clone(), builders.clone(), inner.clone(), acceptor.clone());
+        let mut draining = drain.subscribe();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let app = app.clone();
                 let inner = inner2.clone();
                 async move {
                     inner.state.served.fetch_add(1, Ordering::Relaxed);
+                    let _active = Active::enter(&inner.state);
                     let traced = netscript_sdk::trace::enabled(PROTOCOL);
                     if traced {
                         trace_head("<", &format!("{} {} {:?}", req.method(), req.uri(), req.version()), req.headers());
@@ -403,28 +411,80 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                         let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, acceptor.accept(stream)).await else {
                             return;
                         };
-                        let _ = auto.serve_connection(TokioIo::new(tls), service).await;
+                        let connection = auto.serve_connection(TokioIo::new(tls), service);
+                        tokio::pin!(connection);
+                        tokio::select! {
+                            _ = connection.as_mut() => {}
+                            _ = draining.changed() => {
+                                connection.as_mut().graceful_shutdown();
+                                let _ = connection.await;
+                            }
+                        }
                     })
                     .await
                 }
                 None => {
-                    let first = tokio::time::timeout(header_timeout, may_be_h2(&stream)).await;
+                    let first = tokio::select! {
+                        first = tokio::time::timeout(header_timeout, may_be_h2(&stream)) => first,
+                        _ = draining.changed() => return,
+                    };
                     let Ok(Some(h2)) = first else { return };
                     if h2 {
                         Box::pin(async move {
-                            let _ = auto.serve_connection(TokioIo::new(stream), service).await;
+                            let connection = auto.serve_connection(TokioIo::new(stream), service);
+                            tokio::pin!(connection);
+                            tokio::select! {
+                                _ = connection.as_mut() => {}
+                                _ = draining.changed() => {
+                                    connection.as_mut().graceful_shutdown();
+                                    let _ = connection.await;
+                                }
+                            }
                         })
                         .await
                     } else {
-                        let _ = h1.serve_connection(TokioIo::new(stream), service).await;
+                        let connection = h1.serve_connection(TokioIo::new(stream), service);
+                        tokio::pin!(connection);
+                        tokio::select! {
+                            _ = connection.as_mut() => {}
+                            _ = draining.changed() => {
+                                connection.as_mut().graceful_shutdown();
+                                let _ = connection.await;
+                            }
+                        }
                     }
                 }
             }
         });
     }
+    // Stopped: the listener closes at once (`stop()` returns), then the requests being
+    // served finish and are answered — idle keep-alive connections close — within the grace
+    // period; whatever is left after it is cut.
     drop(listener);
-    connections.shutdown().await;
     inner.state.loop_ended();
+    let _ = drain.send(true);
+    let grace = match &*app {
+        App::Script(s) => s.handler_timeout,
+        App::Dir(_) => header_timeout,
+    };
+    let _ = tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} }).await;
+    connections.shutdown().await;
+}
+
+/// Counts a request in `.active` while it is being answered.
+struct Active<'a>(&'a ServerState);
+
+impl<'a> Active<'a> {
+    fn enter(state: &'a ServerState) -> Self {
+        state.active.fetch_add(1, Ordering::Relaxed);
+        Active(state)
+    }
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Registers `serve` and the `HttpServer` handle.
