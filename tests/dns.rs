@@ -266,3 +266,76 @@ fn name_servers_pass_the_permission_checker() {
     let out = run(&[&allowed, "-e", &code]).ok().stdout;
     assert_eq!(out.lines().collect::<Vec<_>>(), ["ns1.example.test.", "PermissionDenied", "PermissionDenied"]);
 }
+
+#[test]
+fn a_zone_transfer_matches_dig_axfr() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"{PRINT}
+        let zone = dns::zone_transfer("example.test", "{s}");
+        show(zone);
+        print(`first ${{zone[0].type}} last ${{zone[zone.len() - 1].type}}`);"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let mut lines: Vec<String> = out.lines().map(str::to_string).collect();
+    let ends = lines.pop().unwrap();
+    assert_eq!(ends, "first SOA last SOA");
+    let dig: Vec<String> = bind
+        .dig(&["example.test", "AXFR"])
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {} {} {}", f[0], f[1], f[3], f[4..].join(" "))
+        })
+        .collect();
+    // The same records in the same (server) order.
+    assert_eq!(lines, dig);
+    assert!(lines.len() > 15, "{lines:?}");
+}
+
+#[test]
+fn a_refused_or_cut_zone_transfer_is_an_error_never_a_partial_result() {
+    let bind = Bind::start();
+    // A server that starts the transfer with the SOA and hangs up before the closing one.
+    let cut = common::Peer::start(
+        "cut-axfr",
+        "python3",
+        &[
+            "-c",
+            r#"
+import socket, struct
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+n = struct.unpack("!H", c.recv(2))[0]
+q = b""
+while len(q) < n: q += c.recv(n - len(q))
+qid, question = q[:2], q[12:]
+soa = b"\x00\x00" + struct.pack("!5I", 1, 3600, 900, 604800, 60)
+answer = b"\xc0\x0c" + struct.pack("!HHIH", 6, 1, 300, len(soa)) + soa
+msg = qid + b"\x84\x00" + struct.pack("!4H", 1, 1, 0, 0) + question + answer
+c.sendall(struct.pack("!H", len(msg)) + msg)
+c.close()
+"#,
+        ],
+        None,
+    );
+    let mut cut = cut;
+    let port = cut.read_line();
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}} ${{e.code}} ${{e.message}}`; }} }}
+        print(why(|| dns::zone_transfer("refused.test", "{s}")));
+        print(why(|| dns::zone_transfer("example.test", "127.0.0.1:{port}", #{{ timeout: 5 }})));"#,
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("NoNameservers 5 ") && lines[0].contains("REFUSED"), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with("ProtocolError ") && lines[1].contains("cut before the closing SOA, after 1 record"),
+        "{}",
+        lines[1]
+    );
+}

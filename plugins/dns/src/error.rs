@@ -29,7 +29,7 @@ pub enum DnsError {
         rtype: String,
     },
     /// Every name server failed to answer usefully (`NoNameservers`, code = the rcode).
-    #[error("{name} {rtype}: no name server answered ({rcode})")]
+    #[error("{name} {rtype}: the name servers failed ({rcode})")]
     NoNameservers {
         /// The name asked for.
         name: String,

@@ -11,13 +11,14 @@ mod records; // records as script maps, data as dig prints it
 mod resolve; // dns::resolve, dns::reverse, dns::resolver
 mod settings; // servers, transport, time limit, attempts, cache from the options
 mod trace; // --trace dns, in dig's format
+mod zone; // dns::zone_transfer (AXFR)
 
 use netscript_sdk::ModuleBuilder;
 
 netscript_sdk::export_plugin! {
     name: "dns",
     version: env!("CARGO_PKG_VERSION"),
-    description: "DNS: queries of every record type, raw messages like dig, reverse lookups (dnspython)",
+    description: "DNS: queries of every record type, raw messages like dig, reverse lookups, zone transfers (dnspython)",
     register: register_all,
 }
 
@@ -29,4 +30,5 @@ fn register_all(m: &mut ModuleBuilder) {
     );
     resolve::register(m);
     query::register(m);
+    zone::register(m);
 }

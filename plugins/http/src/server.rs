@@ -411,15 +411,7 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                         let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, acceptor.accept(stream)).await else {
                             return;
                         };
-                        let connection = auto.serve_connection(TokioIo::new(tls), service);
-                        tokio::pin!(connection);
-                        tokio::select! {
-                            _ = connection.as_mut() => {}
-                            _ = draining.changed() => {
-                                connection.as_mut().graceful_shutdown();
-                                let _ = connection.await;
-                            }
-                        }
+                        serve_until_drained(auto.serve_connection(TokioIo::new(tls), service), &mut draining).await;
                     })
                     .await
                 }
@@ -431,27 +423,12 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
                     let Ok(Some(h2)) = first else { return };
                     if h2 {
                         Box::pin(async move {
-                            let connection = auto.serve_connection(TokioIo::new(stream), service);
-                            tokio::pin!(connection);
-                            tokio::select! {
-                                _ = connection.as_mut() => {}
-                                _ = draining.changed() => {
-                                    connection.as_mut().graceful_shutdown();
-                                    let _ = connection.await;
-                                }
-                            }
+                            serve_until_drained(auto.serve_connection(TokioIo::new(stream), service), &mut draining)
+                                .await;
                         })
                         .await
                     } else {
-                        let connection = h1.serve_connection(TokioIo::new(stream), service);
-                        tokio::pin!(connection);
-                        tokio::select! {
-                            _ = connection.as_mut() => {}
-                            _ = draining.changed() => {
-                                connection.as_mut().graceful_shutdown();
-                                let _ = connection.await;
-                            }
-                        }
+                        serve_until_drained(h1.serve_connection(TokioIo::new(stream), service), &mut draining).await;
                     }
                 }
             }
@@ -469,6 +446,22 @@ async fn accept_loop(inner: Arc<ServerInner>, listener: tokio::net::TcpListener,
     };
     let _ = tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} }).await;
     connections.shutdown().await;
+}
+
+/// Serves a connection; once its loop drains (the server stopped), the requests in flight
+/// are answered and the connection closes.
+async fn serve_until_drained<C: hyper_util::server::graceful::GracefulConnection>(
+    connection: C,
+    draining: &mut tokio::sync::watch::Receiver<bool>,
+) {
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = draining.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }
 
 /// Counts a request in `.active` while it is being answered.

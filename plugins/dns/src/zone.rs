@@ -1,0 +1,136 @@
+//! `dns::zone_transfer`: a whole zone by AXFR over TCP, the records in the server's order
+//! (the zone's SOA first and last, as dig prints them). The transfer must end with the
+//! closing SOA: a stream cut before it, a refusal or an answer that is not the zone is an
+//! error, never a partial success.
+
+use crate::error::{DnsError, DnsResult, PROTOCOL};
+use crate::names::{parse_name, show};
+use crate::query::{question_for, read_framed, QueryOptions};
+use crate::records;
+use crate::resolve::rcode_name;
+use crate::settings::parse_server;
+use hickory_proto::op::ResponseCode;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use netscript_sdk::options::Options;
+use netscript_sdk::prelude::*;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// A transfer's time limit when none is given (over the whole transfer).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most records one transfer may hold (a runaway server is cut off).
+const MAX_RECORDS: usize = 10_000_000;
+
+/// Transfers `zone` from `server`. Errors: `NoNameservers` (the server refused, with the
+/// rcode in `code`), `ProtocolError` (not the zone, or cut before the closing SOA),
+/// `DNSTimeout`, `ConnectionRefused`, `InvalidArgument`, `PermissionDenied`.
+fn transfer(zone: &str, server: &str, limit: Duration) -> DnsResult<Vec<Record>> {
+    let zone = parse_name(zone)?;
+    let servers = parse_server(server)?;
+    let server = servers[0];
+    let how = QueryOptions { tcp_fallback: false, edns: false, recurse: false, dnssec: false };
+    let message = question_for(zone.clone(), RecordType::AXFR, &how);
+    let wire = message.to_vec().map_err(|e| DnsError::Protocol(format!("cannot encode the query: {e}")))?;
+    let what = format!("zone transfer of {} from {server}", show(&zone));
+    crate::trace::question(&what);
+    let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, async {
+        let mut stream = tokio::net::TcpStream::connect(server)
+            .await
+            .map_err(|e| DnsError::io(format!("connect to {server} (TCP)"), e))?;
+        let length = u16::try_from(wire.len()).map_err(|_| DnsError::Protocol("the query is too long".into()))?;
+        let mut framed = length.to_be_bytes().to_vec();
+        framed.extend_from_slice(&wire);
+        stream.write_all(&framed).await.map_err(|e| DnsError::io(format!("send to {server}"), e))?;
+        read_zone(&mut stream, server, &zone, message.metadata.id).await
+    })
+    .map_err(|e| match e.kind {
+        netscript_sdk::error::CommonKind::Timeout => DnsError::Timeout { what: what.clone(), limit },
+        _ => DnsError::Host(e),
+    })?;
+    let records = outcome?;
+    crate::trace::answer(&records);
+    Ok(records)
+}
+
+/// Reads the transfer's messages until the closing SOA.
+async fn read_zone(
+    stream: &mut tokio::net::TcpStream,
+    server: SocketAddr,
+    zone: &Name,
+    id: u16,
+) -> DnsResult<Vec<Record>> {
+    let shown = show(zone);
+    let mut records: Vec<Record> = Vec::new();
+    loop {
+        let reply = read_framed(stream, server).await.map_err(|e| match e {
+            DnsError::Io { source, .. } if source.kind() == std::io::ErrorKind::UnexpectedEof => {
+                DnsError::Protocol(format!(
+                    "zone transfer of {shown} from {server} was cut before the closing SOA, after {} record{}",
+                    records.len(),
+                    if records.len() == 1 { "" } else { "s" }
+                ))
+            }
+            other => other,
+        })?;
+        if reply.metadata.id != id {
+            return Err(DnsError::Protocol(format!("{server} answered another question (id {})", reply.metadata.id)));
+        }
+        let code = reply.metadata.response_code;
+        if code != ResponseCode::NoError {
+            return Err(DnsError::NoNameservers {
+                name: shown,
+                rtype: "AXFR".into(),
+                rcode: rcode_name(code),
+                code: Some(code.into()),
+            });
+        }
+        for record in reply.answers {
+            let is_soa = matches!(record.data, RData::SOA(_));
+            if records.is_empty() && !(is_soa && record.name == *zone) {
+                return Err(DnsError::Protocol(format!(
+                    "{server} did not start the transfer of {shown} with its SOA (is it authoritative for it?)"
+                )));
+            }
+            let closing = is_soa && !records.is_empty();
+            records.push(record);
+            if closing {
+                return Ok(records);
+            }
+            if records.len() > MAX_RECORDS {
+                return Err(DnsError::Protocol(format!("zone transfer of {shown}: more than {MAX_RECORDS} records")));
+            }
+        }
+        if records.is_empty() {
+            return Err(DnsError::Protocol(format!("{server} answered the transfer of {shown} with no records")));
+        }
+    }
+}
+
+/// Registers `dns::zone_transfer`.
+pub fn register(m: &mut ModuleBuilder) {
+    let doc = r#"
+        Every record of `zone` by a zone transfer (AXFR, over TCP) from `server` (`"ip"`,
+        `"ip:port"`, `"[v6]:port"` or a host name), as records like `dns::resolve` gives
+        them, in the server's order: the SOA first and again last, as dig prints them.
+        Options: `timeout` (seconds over the whole transfer, default 30).
+
+        ```rhai
+        let zone = dns::zone_transfer("example.test", "127.0.0.1:5353");
+        print(`${zone.len()} records, serial ${zone[0].serial}`);
+        for r in zone { if r.type == "A" { print(`${r.name} ${r.address}`); } }
+        ```
+
+        Errors: `NoNameservers` (the server refused: `code` 5 REFUSED, 9 NOTAUTH …),
+        `ProtocolError` (the stream was cut before the closing SOA, or the answer is not
+        the zone: never a partial result), `DNSTimeout`, `ConnectionRefused`,
+        `InvalidArgument`, `PermissionDenied`."#;
+    let run = |zone: &str, server: &str, opts: Map| -> ScriptResult<Array> {
+        let opts = Options::parse(PROTOCOL, "zone_transfer", opts, &["timeout"]).map_err(script_error)?;
+        let limit = opts.duration("timeout", DEFAULT_TIMEOUT).map_err(script_error)?;
+        let records = transfer(zone, server, limit).map_err(script_error)?;
+        Ok(records.iter().map(|r| Dynamic::from_map(records::to_map(r))).collect())
+    };
+    m.func("zone_transfer", &["zone", "server"], doc, move |zone: &str, server: &str| run(zone, server, Map::new()));
+    m.func("zone_transfer", &["zone", "server", "options"], doc, run);
+}
