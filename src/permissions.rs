@@ -84,9 +84,14 @@ impl Permissions {
         };
         let host_ip: Option<IpAddr> = host.trim_start_matches('[').trim_end_matches(']').parse().ok();
         let name_allowed = rules.iter().any(|r| r.allows_port(port) && r.allows_name(host, host_ip));
+        // A name asked about before it is resolved: may it be looked up at all? Only when a
+        // rule could let it through (its own name, or an address block for that port); the
+        // addresses are checked again once known. `--sandbox` sends no lookup anywhere.
+        let maybe_by_address =
+            resolved.is_empty() && host_ip.is_none() && rules.iter().any(|r| r.allows_port(port) && r.is_block());
         let ips_allowed = !resolved.is_empty()
             && resolved.iter().all(|ip| rules.iter().any(|r| r.allows_port(port) && r.allows_ip(*ip)));
-        if name_allowed || ips_allowed {
+        if name_allowed || ips_allowed || maybe_by_address {
             Ok(())
         } else {
             let shown = if host.contains(':') && host_ip.is_some() { format!("[{host}]") } else { host.to_string() };
@@ -132,6 +137,9 @@ fn grant<T>(flag: &Option<Vec<String>>, parse: impl Fn(&str) -> Result<T, String
 }
 
 impl NetRule {
+    fn is_block(&self) -> bool {
+        matches!(self.target, NetTarget::Block(_))
+    }
     fn allows_port(&self, port: u16) -> bool {
         self.port.is_none_or(|p| p == port)
     }
@@ -261,8 +269,16 @@ mod tests {
         assert!(p.check_net("EXAMPLE.com", 443, &[]).is_ok());
         assert!(p.check_net("10.2.3.4", 22, &[]).is_ok());
         assert!(p.check_net("::1", 80, &[]).is_ok());
-        let err = p.check_net("evil.test", 80, &[]).unwrap_err();
+        let err = p.check_net("evil.test", 80, &["192.0.2.1".parse().unwrap()]).unwrap_err();
         assert!(err.message.contains("evil.test:80"), "{}", err.message);
+        // Before a lookup: a name may be looked up when an address block could admit it...
+        assert!(p.check_net("evil.test", 80, &[]).is_ok());
+        // ...and not when no rule could (no block, or none for that port).
+        let names_only = Permissions::from_flags(&flags(Some(&["example.com", "10.0.0.0/8:22"]))).unwrap();
+        assert!(names_only.check_net("evil.test", 80, &[]).is_err());
+        assert!(names_only.check_net("evil.test", 22, &[]).is_ok());
+        let no_net = PermissionFlags { allow_env: Some(vec![]), ..Default::default() };
+        assert!(Permissions::from_flags(&no_net).unwrap().check_net("evil.test", 80, &[]).is_err());
         // Any other flag alone denies the network.
         let only_env = PermissionFlags { allow_env: Some(vec![]), ..Default::default() };
         assert!(Permissions::from_flags(&only_env).unwrap().check_net("127.0.0.1", 1, &[]).is_err());

@@ -339,3 +339,35 @@ c.close()
         lines[1]
     );
 }
+
+#[test]
+fn servers_by_name_and_in_digs_form_obey_the_permissions_and_any_label_is_sent() {
+    let bind = Bind::start();
+    let port = bind.port;
+    // Under --sandbox a name server given by name is refused before any lookup leaves.
+    let sandboxed = run(&[
+        "--sandbox",
+        "-e",
+        r#"try { dns::resolve("example.test", "A", #{ nameserver: "ns.example.org" }) } catch (e) { print(e.kind) }"#,
+    ])
+    .ok();
+    assert_eq!(sandboxed.stdout, "PermissionDenied\n");
+    // --allow-net by name permits that server given by the same name.
+    let by_name = run(&[
+        &format!("--allow-net=localhost:{port}"),
+        "-e",
+        &format!(r#"print(dns::resolve("example.test", "NS", #{{ nameserver: "localhost:{port}" }})[0].target)"#),
+    ])
+    .ok();
+    assert_eq!(by_name.stdout, "ns1.example.test.\n");
+    let script = format!(
+        r#"print(dns::query("example.test", "SOA", #{{ nameserver: "127.0.0.1#{port}" }}).rcode);
+        // Labels dig sends as they are: RFC 2317's 0/26, a leading dash.
+        print(dns::query("1.0/26.0.0.127.in-addr.arpa", "PTR", #{{ nameserver: "127.0.0.1:{port}" }}).rcode);
+        print(dns::query("-dash.example.test", "A", #{{ nameserver: "127.0.0.1:{port}" }}).rcode);
+        try {{ dns::resolve("example.test", "A", #{{ nameserver: "127.0.0.1", nameservers: ["127.0.0.2"] }}) }}
+        catch (e) {{ print(e.kind) }}"#
+    );
+    let out = eval(&script).ok().stdout;
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["NOERROR", "NXDOMAIN", "NXDOMAIN", "InvalidArgument"]);
+}

@@ -42,7 +42,8 @@ pub fn parse_name(text: &str) -> DnsResult<Name> {
     };
     let mut name = if bare.is_ascii() {
         limits(bare)?;
-        Name::from_ascii(bare).map_err(|e| bad(&e.to_string()))?
+        // Labels as raw bytes: DNS allows any (`-dash`, RFC 2317's `0/26`), as dig does.
+        Name::from_labels(bare.split('.').map(str::as_bytes)).map_err(|e| bad(&e.to_string()))?
     } else {
         let name = Name::from_utf8(bare).map_err(|e| bad(&e.to_string()))?;
         let ascii = name.to_ascii();
@@ -67,6 +68,15 @@ pub fn parse_rtype(text: &str) -> DnsResult<RecordType> {
             text.escape_debug()
         ))),
         Ok(rtype) => Ok(rtype),
+    }
+}
+
+/// A record type's name as dig prints it (`MX`, `TYPE65000` for one without a name).
+pub fn type_name(rtype: RecordType) -> String {
+    match rtype {
+        RecordType::Unknown(n) => format!("TYPE{n}"),
+        RecordType::ZERO => "TYPE0".into(),
+        other => other.to_string(),
     }
 }
 

@@ -164,7 +164,7 @@ fn reply_map(reply: &Message, server: SocketAddr, tcp: bool, elapsed: Duration) 
     map.insert("truncated".into(), meta.truncation.into());
     map.insert("server".into(), server.to_string().into());
     map.insert("protocol".into(), if tcp { "tcp" } else { "udp" }.into());
-    map.insert("elapsed_ms".into(), Dynamic::from_float(elapsed.as_secs_f64() * 1000.0));
+    map.insert("elapsed_ms".into(), Dynamic::from_float((elapsed.as_secs_f64() * 1e6).round() / 1000.0));
     map
 }
 
@@ -204,7 +204,11 @@ pub struct Asked {
 /// reply is truncated and `how.tcp_fallback`). Errors: `DNSTimeout`, socket and protocol
 /// errors.
 pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &QueryOptions) -> DnsResult<Asked> {
-    let what = format!("{} {} to {server}", show(message.queries[0].name()), message.queries[0].query_type());
+    let what = format!(
+        "{} {} to {server}",
+        show(message.queries[0].name()),
+        crate::names::type_name(message.queries[0].query_type())
+    );
     crate::trace::question(&what);
     let limit = settings.timeout;
     let started = Instant::now();
@@ -221,6 +225,14 @@ pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &Que
         _ => DnsError::Host(e),
     })?;
     let (reply, tcp) = outcome?;
+    crate::trace::status(&format!(
+        "status: {}, {} answer{}, {}{}",
+        rcode_name(reply.metadata.response_code),
+        reply.answers.len(),
+        if reply.answers.len() == 1 { "" } else { "s" },
+        if tcp { "tcp" } else { "udp" },
+        if reply.metadata.truncation { ", truncated" } else { "" }
+    ));
     crate::trace::answer(&reply.answers);
     Ok(Asked { reply, tcp, elapsed: started.elapsed() })
 }

@@ -10,7 +10,7 @@ use netscript_sdk::prelude::*;
 pub fn to_map(record: &Record) -> Map {
     let mut map = Map::new();
     map.insert("name".into(), show(&record.name).into());
-    map.insert("type".into(), record.record_type().to_string().into());
+    map.insert("type".into(), crate::names::type_name(record.record_type()).into());
     map.insert("ttl".into(), Dynamic::from_int(INT::from(record.ttl)));
     map.insert("data".into(), presentation(&record.data).into());
     let mut set = |key: &str, value: Dynamic| {
@@ -62,6 +62,11 @@ pub fn presentation(data: &RData) -> String {
     match data {
         RData::TXT(txt) => txt.txt_data.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(" "),
         RData::CAA(caa) => format!("{} {} {}", caa.flags(), caa.tag, quoted(&caa.value)),
+        // RFC 3597's generic form, as dig prints a type it has no name for.
+        RData::Unknown { rdata, .. } => {
+            let hex: String = rdata.anything.iter().map(|b| format!("{b:02X}")).collect();
+            format!("\\# {} {hex}", rdata.anything.len()).trim_end().to_string()
+        }
         other => other.to_string(),
     }
 }

@@ -55,8 +55,11 @@ impl DnsResolver {
                     server.connections.push(ConnectionConfig::tcp());
                 }
             }
-            for connection in &server.connections {
-                netscript_sdk::net::check_addr(SocketAddr::new(server.ip, connection.port))?;
+            // Given servers passed the checker when they were read (by the name given).
+            if settings.servers.is_empty() {
+                for connection in &server.connections {
+                    netscript_sdk::net::check_addr(SocketAddr::new(server.ip, connection.port))?;
+                }
             }
         }
         if servers.is_empty() {
@@ -111,7 +114,7 @@ impl DnsResolver {
         if special_use(name) {
             return self.lookup_direct(name, rtype);
         }
-        let what = format!("{} {rtype}", show(name));
+        let what = format!("{} {}", show(name), crate::names::type_name(rtype));
         crate::trace::question(&format!("{what} to {}", self.describe_servers()));
         let limit = self.0.settings.timeout;
         let resolver = &self.0.resolver;
@@ -120,12 +123,14 @@ impl DnsResolver {
                 netscript_sdk::error::CommonKind::Timeout => DnsError::Timeout { what: what.clone(), limit },
                 _ => DnsError::Host(e),
             })?;
-        let lookup = outcome.map_err(|e| from_net_error(e, name, rtype, limit))?;
+        let lookup = outcome.map_err(|e| from_net_error(e, name, rtype, limit)).inspect_err(|e| {
+            crate::trace::status(&e.to_string());
+        })?;
         let wanted: Vec<_> =
             lookup.answers().iter().filter(|r| rtype == RecordType::ANY || r.record_type() == rtype).cloned().collect();
         crate::trace::answer(lookup.answers());
         if wanted.is_empty() {
-            return Err(DnsError::NoAnswer { name: show(name), rtype: rtype.to_string() });
+            return Err(DnsError::NoAnswer { name: show(name), rtype: crate::names::type_name(rtype) });
         }
         Ok(wanted)
     }
@@ -138,7 +143,7 @@ impl DnsResolver {
         let message = crate::query::question_for(name.clone(), rtype, &how);
         let server = crate::query::first_server(&self.0.settings)?;
         let reply = crate::query::ask(&self.0.settings, &message, server, &how)?.reply;
-        let (shown, rtype_text) = (show(name), rtype.to_string());
+        let (shown, rtype_text) = (show(name), crate::names::type_name(rtype));
         match reply.metadata.response_code {
             ResponseCode::NoError => {}
             ResponseCode::NXDomain => return Err(DnsError::NxDomain { name: shown }),
@@ -210,7 +215,7 @@ pub fn rcode_name(code: ResponseCode) -> String {
 
 /// The script error for a failed lookup.
 fn from_net_error(err: NetError, name: &Name, rtype: RecordType, limit: Duration) -> DnsError {
-    let (name, rtype) = (show(name), rtype.to_string());
+    let (name, rtype) = (show(name), crate::names::type_name(rtype));
     let failed = |rcode: String, code: Option<u16>| DnsError::NoNameservers {
         name: name.clone(),
         rtype: rtype.clone(),
@@ -226,6 +231,7 @@ fn from_net_error(err: NetError, name: &Name, rtype: RecordType, limit: Duration
         NetError::Dns(HickoryDnsError::ResponseCode(code)) => failed(rcode_name(code), Some(code.into())),
         NetError::Timeout => DnsError::Timeout { what: format!("{name} {rtype}"), limit },
         NetError::Io(io) => DnsError::io(format!("{name} {rtype}"), std::io::Error::new(io.kind(), io.to_string())),
+        NetError::NoConnections => failed("no name server could be reached".into(), None),
         other => failed(other.to_string(), None),
     }
 }

@@ -41,6 +41,11 @@ impl Settings {
     pub fn from_options(function: &'static str, opts: Map, keys: &[&str]) -> DnsResult<Self> {
         let opts = Options::parse(PROTOCOL, function, opts, keys)?;
         let mut servers = Vec::new();
+        if opts.get("nameserver").is_some() && opts.get("nameservers").is_some() {
+            return Err(DnsError::invalid(format!(
+                "{function}: give nameserver (one) or nameservers (an array), not both"
+            )));
+        }
         if let Some(one) = opts.get("nameserver") {
             servers.extend(server_list(function, one)?);
         }
@@ -106,10 +111,25 @@ pub fn parse_server(text: &str) -> DnsResult<Vec<SocketAddr>> {
     }
     if let Ok(addr) = text_trimmed.parse::<SocketAddr>() {
         if addr.port() == 0 {
-            return Err(bad("port 0"));
+            return Err(bad("the port must be 1-65535"));
         }
         netscript_sdk::net::check_addr(addr)?;
         return Ok(vec![addr]);
+    }
+    // dig's `ip#port` form.
+    if let Some((ip, port)) = text_trimmed.split_once('#') {
+        let ip: IpAddr = ip.parse().map_err(|_| bad("before '#' must be an IP address"))?;
+        let port = port.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| bad("the port must be 1-65535"))?;
+        let addr = SocketAddr::new(ip, port);
+        netscript_sdk::net::check_addr(addr)?;
+        return Ok(vec![addr]);
+    }
+    if text_trimmed.starts_with('[') && text_trimmed.ends_with(']') {
+        return Err(bad("write an IPv6 address without brackets, or as [v6]:port"));
+    }
+    if text_trimmed.split('.').count() == 4 && text_trimmed.split(['.', ':']).take(4).all(|p| p.parse::<u32>().is_ok())
+    {
+        return Err(bad("not an IPv4 address"));
     }
     let (host, port) = match text_trimmed.rsplit_once(':') {
         Some((host, port)) => {

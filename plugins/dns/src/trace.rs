@@ -26,7 +26,20 @@ pub fn answer(records: &[Record]) {
     }
 }
 
+/// A reply's status line, as dig's header (`;; status: NXDOMAIN, 0 answers, udp`).
+pub fn status(line: &str) {
+    if trace::enabled(PROTOCOL) {
+        trace::received(PROTOCOL, &format!(";; {line}"));
+    }
+}
+
 /// One record as a line of dig's answer section.
 pub fn line(record: &Record) -> String {
-    format!("{}\t{}\tIN\t{}\t{}", show(&record.name), record.ttl, record.record_type(), presentation(&record.data))
+    format!(
+        "{}\t{}\tIN\t{}\t{}",
+        show(&record.name),
+        record.ttl,
+        crate::names::type_name(record.record_type()),
+        presentation(&record.data)
+    )
 }

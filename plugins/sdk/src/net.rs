@@ -83,8 +83,19 @@ pub fn check_addr(addr: SocketAddr) -> Result<(), CommonError> {
     crate::host::host().check_net(&addr.ip().to_string(), addr.port(), &[addr.ip()])
 }
 
+/// Before a name is looked up: whether any permission rule could let `host:port` through
+/// (its name, or an address block on that port). Under `--sandbox` this refuses, so no DNS
+/// query leaves for a name the script may not reach. Errors: `PermissionDenied`.
+pub fn may_look_up(host: &str, port: u16) -> Result<(), CommonError> {
+    if ip_literal(host).is_some() {
+        return Ok(());
+    }
+    crate::host::host().check_net(host, port, &[])
+}
+
 /// [`resolve`], then [`check`]: addresses the script may use. Errors: as both.
 pub async fn resolve_checked(protocol: &str, host: &str, port: u16) -> Result<Vec<SocketAddr>, CommonError> {
+    may_look_up(host, port)?;
     let addrs = resolve(protocol, host, port).await?;
     check(host, port, &addrs)?;
     Ok(addrs)
@@ -107,6 +118,7 @@ pub fn resolve_checked_now(
     let addrs = match without_lookup(protocol, host, port)? {
         Some(addrs) => addrs,
         None => {
+            may_look_up(host, port)?;
             use std::net::ToSocketAddrs;
             let found = (host, port).to_socket_addrs().map_err(|e| not_found(protocol, host, e.to_string()))?;
             unique(protocol, host, found)?

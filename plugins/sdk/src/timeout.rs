@@ -71,6 +71,9 @@ pub fn is_no_limit(limit: Duration) -> bool {
 
 /// `limit` for a message: `2.5 s`.
 pub fn describe(limit: Duration) -> String {
+    if is_no_limit(limit) {
+        return "no limit".into();
+    }
     format!("{} s", limit.as_secs_f64())
 }
 

@@ -349,6 +349,9 @@ pub fn resolve_checked(
     passive: bool,
     limit: Option<Duration>,
 ) -> SocketResult<Vec<SocketAddr>> {
+    if !host.is_empty() {
+        netscript_sdk::net::may_look_up(host, port)?;
+    }
     let addrs = resolve(host, port, family, passive, limit)?;
     check_net(host, port, &addrs)?;
     Ok(addrs)
