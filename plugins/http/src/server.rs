@@ -6,9 +6,10 @@
 //! (`workers`), each accepting on its own copy of the listening socket with a runtime of
 //! its own; a request is read whole (within the body limit) and its handler runs on a fiber
 //! of that same thread, started inline by the connection's task (`netscript_sdk::fibers`), so
-//! a request is read, handled and answered with no hand-off. A handler waiting on the network or `sleep` suspends
-//! its fiber and the thread serves others meanwhile; a busy one is paused now and then by
-//! the host. The connection task awaits the reply with the handler time limit (503 after it;
+//! a request is read, handled and answered with no hand-off. A handler waiting on the network
+//! or `sleep` suspends its fiber and the thread serves others meanwhile; a busy one is paused
+//! now and then by the host. `stop()` closes the listener at once; the requests in flight
+//! are still answered (within the handler time limit), then every connection closes. The connection task awaits the reply with the handler time limit (503 after it;
 //! the handler still runs to its end). A handler that throws answers 500 and is logged; the
 //! server goes on. Slow clients cost a parked task, not a thread: a header read timeout
 //! closes them.
