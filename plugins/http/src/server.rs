@@ -9,10 +9,10 @@
 //! a request is read, handled and answered with no hand-off. A handler waiting on the network
 //! or `sleep` suspends its fiber and the thread serves others meanwhile; a busy one is paused
 //! now and then by the host. `stop()` closes the listener at once; the requests in flight
-//! are still answered (within the handler time limit), then every connection closes. The connection task awaits the reply with the handler time limit (503 after it;
-//! the handler still runs to its end). A handler that throws answers 500 and is logged; the
-//! server goes on. Slow clients cost a parked task, not a thread: a header read timeout
-//! closes them.
+//! are still answered (within the handler time limit), then every connection closes. A
+//! handler past its time limit answers 503 and is cancelled (its script stops at its next
+//! progress tick or wait). A handler that throws answers 500 and is logged; the server goes
+//! on. Slow clients cost a parked task, not a thread: a header read timeout closes them.
 
 use crate::body::{full, simple, Body};
 use crate::error::{HttpError, HttpResult, PROTOCOL};
