@@ -89,13 +89,7 @@ async fn exchange(message: &Message, server: SocketAddr, tcp: bool) -> DnsResult
     let wire = message.to_vec().map_err(|e| DnsError::Protocol(format!("cannot encode the query: {e}")))?;
     let id = message.metadata.id;
     if tcp {
-        let mut stream = tokio::net::TcpStream::connect(server)
-            .await
-            .map_err(|e| DnsError::io(format!("connect to {server} (TCP)"), e))?;
-        let length = u16::try_from(wire.len()).map_err(|_| DnsError::Protocol("the query is too long".into()))?;
-        let mut framed = length.to_be_bytes().to_vec();
-        framed.extend_from_slice(&wire);
-        stream.write_all(&framed).await.map_err(|e| DnsError::io(format!("send to {server} (TCP)"), e))?;
+        let mut stream = send_over_tcp(&wire, server).await?;
         loop {
             let reply = read_framed(&mut stream, server).await?;
             if reply.metadata.id == id {
@@ -119,6 +113,27 @@ async fn exchange(message: &Message, server: SocketAddr, tcp: bool) -> DnsResult
             }
             _ => continue,
         }
+    }
+}
+
+/// Connects to `server` over TCP and sends one length-prefixed message. Errors: socket
+/// errors, `ProtocolError` for a message over 64 KiB.
+pub async fn send_over_tcp(wire: &[u8], server: SocketAddr) -> DnsResult<tokio::net::TcpStream> {
+    let length = u16::try_from(wire.len()).map_err(|_| DnsError::Protocol("the query is too long".into()))?;
+    let mut stream = tokio::net::TcpStream::connect(server)
+        .await
+        .map_err(|e| DnsError::io(format!("connect to {server} (TCP)"), e))?;
+    let mut framed = length.to_be_bytes().to_vec();
+    framed.extend_from_slice(wire);
+    stream.write_all(&framed).await.map_err(|e| DnsError::io(format!("send to {server} (TCP)"), e))?;
+    Ok(stream)
+}
+
+/// The error of a wait through the SDK that ran past `limit`: `DNSTimeout` naming `what`.
+pub fn timed_out(what: &str, limit: Duration) -> impl Fn(netscript_sdk::CommonError) -> DnsError + '_ {
+    move |e| match e.kind {
+        netscript_sdk::error::CommonKind::Timeout => DnsError::Timeout { what: what.to_string(), limit },
+        _ => DnsError::Host(e),
     }
 }
 
@@ -220,10 +235,7 @@ pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &Que
         }
         Ok((reply, settings.tcp))
     })
-    .map_err(|e| match e.kind {
-        netscript_sdk::error::CommonKind::Timeout => DnsError::Timeout { what: what.clone(), limit },
-        _ => DnsError::Host(e),
-    })?;
+    .map_err(timed_out(&what, limit))?;
     let (reply, tcp) = outcome?;
     crate::trace::status(&format!(
         "status: {}, {} answer{}, {}{}",

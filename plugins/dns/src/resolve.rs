@@ -119,10 +119,7 @@ impl DnsResolver {
         let limit = self.0.settings.timeout;
         let resolver = &self.0.resolver;
         let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, resolver.lookup(name.clone(), rtype))
-            .map_err(|e| match e.kind {
-                netscript_sdk::error::CommonKind::Timeout => DnsError::Timeout { what: what.clone(), limit },
-                _ => DnsError::Host(e),
-            })?;
+            .map_err(crate::query::timed_out(&what, limit))?;
         let lookup = outcome.map_err(|e| from_net_error(e, name, rtype, limit)).inspect_err(|e| {
             crate::trace::status(&e.to_string());
         })?;

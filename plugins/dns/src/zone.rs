@@ -5,7 +5,7 @@
 
 use crate::error::{DnsError, DnsResult, PROTOCOL};
 use crate::names::{parse_name, show};
-use crate::query::{question_for, read_framed, QueryOptions};
+use crate::query::{question_for, read_framed, send_over_tcp, timed_out, QueryOptions};
 use crate::records;
 use crate::resolve::rcode_name;
 use crate::settings::parse_server;
@@ -15,7 +15,6 @@ use netscript_sdk::options::Options;
 use netscript_sdk::prelude::*;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 /// A transfer's time limit when none is given (over the whole transfer).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -35,19 +34,10 @@ fn transfer(zone: &str, server: &str, limit: Duration) -> DnsResult<Vec<Record>>
     let what = format!("zone transfer of {} from {server}", show(&zone));
     crate::trace::question(&what);
     let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, async {
-        let mut stream = tokio::net::TcpStream::connect(server)
-            .await
-            .map_err(|e| DnsError::io(format!("connect to {server} (TCP)"), e))?;
-        let length = u16::try_from(wire.len()).map_err(|_| DnsError::Protocol("the query is too long".into()))?;
-        let mut framed = length.to_be_bytes().to_vec();
-        framed.extend_from_slice(&wire);
-        stream.write_all(&framed).await.map_err(|e| DnsError::io(format!("send to {server}"), e))?;
+        let mut stream = send_over_tcp(&wire, server).await?;
         read_zone(&mut stream, server, &zone, message.metadata.id).await
     })
-    .map_err(|e| match e.kind {
-        netscript_sdk::error::CommonKind::Timeout => DnsError::Timeout { what: what.clone(), limit },
-        _ => DnsError::Host(e),
-    })?;
+    .map_err(timed_out(&what, limit))?;
     let records = outcome?;
     crate::trace::answer(&records);
     Ok(records)
