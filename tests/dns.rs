@@ -371,3 +371,141 @@ fn servers_by_name_and_in_digs_form_obey_the_permissions_and_any_label_is_sent()
     let out = eval(&script).ok().stdout;
     assert_eq!(out.lines().collect::<Vec<_>>(), ["NOERROR", "NXDOMAIN", "NXDOMAIN", "InvalidArgument"]);
 }
+
+/// The `tsig` option for the key BIND accepts updates with.
+fn tsig_option() -> String {
+    let (name, secret) = common::BIND_TSIG;
+    format!(r#"#{{ name: "{name}", secret: "{secret}" }}"#)
+}
+
+#[test]
+fn a_signed_update_changes_the_zone_as_dig_sees_it() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let key = {key};
+        let s = "{s}";
+        print(dns::update("example.test", s, #{{
+            add: ["new 120 A 192.0.2.7", "new 120 A 192.0.2.8", #{{ name: "new.example.test.", type: "TXT", ttl: 60, data: "\"made by netscript\"" }}],
+            replace: ["mail2 600 A 127.0.0.33"],
+            delete: ["multi", "_sip._tcp SRV", "@ MX 20 mail2"],
+            tsig: key,
+        }}));
+        // Prerequisites that do not hold: the rcode is returned and nothing changes.
+        print(dns::update("example.test", s, #{{ present: "nope", add: "nope A 192.0.2.9", tsig: key }}));
+        print(dns::update("example.test", s, #{{ absent: "new A", add: "never A 192.0.2.9", tsig: key }}));
+        // A value-dependent prerequisite names the whole set (RFC 2136 §2.4.2).
+        print(dns::update("example.test", s, #{{ present: "new A 192.0.2.7", add: "never A 192.0.2.9", tsig: key }}));
+        // One that holds.
+        print(dns::update("example.test", s, #{{ present: ["new A 192.0.2.7", "new A 192.0.2.8"], absent: "fresh", add: "fresh AAAA 2001:db8::f", tsig: key }}));
+        // A record map as dns::resolve returns it deletes that record.
+        let gone = dns::resolve("new.example.test", "A", #{{ nameserver: s }}).filter(|r| r.address == "192.0.2.8");
+        print(dns::update("example.test", s, #{{ delete: gone, tsig: key }}));"#,
+        key = tsig_option(),
+        s = bind.server()
+    );
+    let out = run(&["--trace", "dns", "-e", &script]).ok();
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["NOERROR", "NXDOMAIN", "YXRRSET", "NXRRSET", "NOERROR", "NOERROR"]
+    );
+    assert!(!out.stderr.contains(common::BIND_TSIG.1), "the secret is in the trace:\n{}", out.stderr);
+    assert!(out.stderr.contains("add new.example.test.\t120\tIN\tA\t192.0.2.7"), "{}", out.stderr);
+    assert!(out.stderr.contains("delete multi.example.test. (every record)"), "{}", out.stderr);
+    let dig = |name: &str, rtype: &str| dig_lines(&bind.dig(&[name, rtype]));
+    let set = |lines: &[&str]| lines.iter().map(|l| l.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(dig("new.example.test", "A"), set(&["new.example.test. 120 A 192.0.2.7"]));
+    assert_eq!(dig("new.example.test", "TXT"), set(&["new.example.test. 60 TXT \"made by netscript\""]));
+    assert_eq!(dig("mail2.example.test", "A"), set(&["mail2.example.test. 600 A 127.0.0.33"]));
+    assert_eq!(dig("multi.example.test", "TXT"), set(&[]));
+    assert_eq!(dig("_sip._tcp.example.test", "SRV"), set(&[]));
+    assert_eq!(dig("example.test", "MX"), set(&["example.test. 300 MX 10 mail.example.test."]));
+    assert_eq!(dig("nope.example.test", "A"), set(&[]));
+    assert_eq!(dig("never.example.test", "A"), set(&[]));
+    assert_eq!(dig("fresh.example.test", "AAAA"), set(&["fresh.example.test. 3600 AAAA 2001:db8::f"]));
+    // BIND raised the serial once per applied update.
+    let soa = bind.dig(&["example.test", "SOA"]);
+    assert!(soa.contains(" 2026120104 "), "{soa}");
+}
+
+#[test]
+fn an_unsigned_or_badly_signed_update_is_refused_with_the_rcode_and_the_secret_never_shows() {
+    let bind = Bind::start();
+    let wrong = "d3Jvbmctc2VjcmV0LW9mLW5ldHNjcmlwdC10ZXN0cw==";
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}} ${{e.code}} ${{e.message}}`; }} }}
+        let s = "{s}";
+        let add = "intruder A 192.0.2.66";
+        print(why(|| dns::update("example.test", s, #{{ add: add }})));
+        print(why(|| dns::update("example.test", s, #{{ add: add, tsig: #{{ name: "update-key", secret: "{wrong}" }} }})));
+        print(why(|| dns::update("example.test", s, #{{ add: add, tsig: #{{ name: "no-such-key", secret: "{wrong}" }} }})));
+        print(why(|| dns::update("refused.test", s, #{{ add: "x A 192.0.2.1", tsig: {key} }})));"#,
+        s = bind.server(),
+        key = tsig_option()
+    );
+    let out = run(&["--trace", "dns", "-e", &script]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("NoNameservers 5 ") && lines[0].contains("give tsig"), "{}", lines[0]);
+    assert!(lines[1].starts_with("NoNameservers 9 ") && lines[1].contains("BADSIG"), "{}", lines[1]);
+    assert!(lines[2].starts_with("NoNameservers 9 ") && lines[2].contains("BADKEY"), "{}", lines[2]);
+    assert!(lines[3].starts_with("NoNameservers 5 ") && lines[3].contains("refused"), "{}", lines[3]);
+    for secret in [wrong, common::BIND_TSIG.1] {
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "a secret shows:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(dig_lines(&bind.dig(&["intruder.example.test", "A"])).is_empty());
+}
+
+#[test]
+fn a_bad_update_is_an_invalid_argument_before_anything_is_sent() {
+    // Nothing listens on the server given: each error must come before a connection.
+    let nobody = format!("127.0.0.1:{}", common::free_port());
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}}: ${{e.message}}`; }} }}
+        let s = "{nobody}";
+        let key = #{{ name: "k", secret: "c2VjcmV0" }};
+        for opts in [
+            #{{ add: "www.other.test. A 192.0.2.1" }},
+            #{{ delete: "other.test." }},
+            #{{ add: "www A 192.0.2.1\r\nevil A 192.0.2.2" }},
+            #{{ add: "www 300 A 999.1.1.1" }},
+            #{{ add: "www 300 A" }},
+            #{{ add: "www 300 NOPE 1" }},
+            #{{ add: 42 }},
+            #{{ add: #{{ type: "A", data: "192.0.2.1" }} }},
+            #{{ absent: "www A 192.0.2.1" }},
+            #{{}},
+            #{{ add: "www A 192.0.2.1", tsig: #{{ name: "k", secret: "not base64!" }} }},
+            #{{ add: "www A 192.0.2.1", tsig: #{{ name: "k", secret: "c2VjcmV0", algorithm: "hmac-md5" }} }},
+            #{{ add: "www A 192.0.2.1", ttl: -1 }},
+            #{{ add: "www A 192.0.2.1", adds: 1 }},
+        ] {{ print(why(|| dns::update("example.test", s, opts))); }}
+        print(why(|| dns::update("a..b", s, #{{ add: "x A 192.0.2.1" }})));"#
+    );
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    let expect = [
+        "outside the zone example.test.",
+        "outside the zone",
+        "CR or LF",
+        "'999.1.1.1'",
+        "needs a type and data",
+        "'NOPE'",
+        "not int",
+        "needs a name",
+        "without data",
+        "nothing to do",
+        "not base64",
+        "'hmac-md5'",
+        "ttl must be 0 to",
+        "adds",
+        "'a..b'",
+    ];
+    assert_eq!(lines.len(), expect.len(), "{out}");
+    for (line, want) in lines.iter().zip(expect) {
+        assert!(line.starts_with("InvalidArgument: ") && line.contains(want), "want {want:?}: {line}");
+    }
+}

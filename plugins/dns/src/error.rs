@@ -40,6 +40,16 @@ pub enum DnsError {
         /// Its number, when a server answered.
         code: Option<u16>,
     },
+    /// A server refused a dynamic update (`NoNameservers`, code = the rcode).
+    #[error("{what} was refused: {why}")]
+    UpdateRefused {
+        /// The update (`update of example.test. at 127.0.0.1:53`).
+        what: String,
+        /// The rcode and why, in words.
+        why: String,
+        /// The rcode's number.
+        code: u16,
+    },
     /// No answer within the call's timeout (`DNSTimeout`).
     #[error("{what}: no answer within {}", netscript_sdk::timeout::describe(*limit))]
     Timeout {
@@ -82,7 +92,7 @@ impl ScriptError for DnsError {
             Self::InvalidArgument(_) => "InvalidArgument",
             Self::NxDomain { .. } => "NXDOMAIN",
             Self::NoAnswer { .. } => "NoAnswer",
-            Self::NoNameservers { .. } => "NoNameservers",
+            Self::NoNameservers { .. } | Self::UpdateRefused { .. } => "NoNameservers",
             Self::Timeout { .. } => "DNSTimeout",
             Self::Protocol(_) => "ProtocolError",
             Self::Io { source, .. } => match CommonKind::of_io(source) {
@@ -106,6 +116,7 @@ impl ScriptError for DnsError {
             Self::NxDomain { .. } => Some(3),
             Self::NoAnswer { .. } => Some(0),
             Self::NoNameservers { code, .. } => code.map(i64::from),
+            Self::UpdateRefused { code, .. } => Some(i64::from(*code)),
             _ => None,
         }
     }

@@ -11,6 +11,7 @@ mod records; // records as script maps, data as dig prints it
 mod resolve; // dns::resolve, dns::reverse, dns::resolver
 mod settings; // servers, transport, time limit, attempts, cache from the options
 mod trace; // --trace dns, in dig's format
+mod update; // dns::update (RFC 2136, TSIG)
 mod zone; // dns::zone_transfer (AXFR)
 
 use netscript_sdk::ModuleBuilder;
@@ -18,7 +19,7 @@ use netscript_sdk::ModuleBuilder;
 netscript_sdk::export_plugin! {
     name: "dns",
     version: env!("CARGO_PKG_VERSION"),
-    description: "DNS: queries of every record type, raw messages like dig, reverse lookups, zone transfers (dnspython)",
+    description: "DNS: queries of every record type, raw messages like dig, reverse lookups, zone transfers, dynamic updates (dnspython)",
     register: register_all,
 }
 
@@ -31,4 +32,5 @@ fn register_all(m: &mut ModuleBuilder) {
     resolve::register(m);
     query::register(m);
     zone::register(m);
+    update::register(m);
 }

@@ -140,11 +140,23 @@ pub fn timed_out(what: &str, limit: Duration) -> impl Fn(netscript_sdk::CommonEr
 /// One length-prefixed message from a TCP stream. Errors: `ProtocolError` on a message
 /// that does not decode, `ConnectionClosed` when the stream ends first.
 pub async fn read_framed(stream: &mut tokio::net::TcpStream, server: SocketAddr) -> DnsResult<Message> {
+    let body = read_frame(stream, server).await?;
+    decode(&body, server)
+}
+
+/// One length-prefixed message from a TCP stream, as bytes (a signed reply is verified on
+/// them). Errors: `ConnectionClosed` when the stream ends first, socket errors.
+pub async fn read_frame(stream: &mut tokio::net::TcpStream, server: SocketAddr) -> DnsResult<Vec<u8>> {
     let mut length = [0u8; 2];
     stream.read_exact(&mut length).await.map_err(|e| DnsError::io(format!("read from {server} (TCP)"), e))?;
     let mut body = vec![0u8; usize::from(u16::from_be_bytes(length))];
     stream.read_exact(&mut body).await.map_err(|e| DnsError::io(format!("read from {server} (TCP)"), e))?;
-    Message::from_vec(&body)
+    Ok(body)
+}
+
+/// A message from `server`'s bytes. Errors: `ProtocolError`.
+pub fn decode(body: &[u8], server: SocketAddr) -> DnsResult<Message> {
+    Message::from_vec(body)
         .map_err(|e| DnsError::Protocol(format!("{server} sent a message that does not decode: {e}")))
 }
 
