@@ -139,7 +139,7 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
     if let Some(topic) = &cli.doc {
         return match crate::docs::Reference::of(&runtime).render(topic) {
             Some(text) => {
-                print!("{text}");
+                crate::engine::write_stdout(&text);
                 ExitCode::SUCCESS
             }
             None => {
@@ -151,13 +151,13 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
     if cli.plugins {
         for p in &runtime.plugins {
             let count = p.module.gen_fn_signatures_with_mapper(|s| s.into()).count();
-            println!(
-                "{:<10} {:<8} {:<12} {count:>3} functions  {}",
+            crate::engine::write_stdout(&format!(
+                "{:<10} {:<8} {:<12} {count:>3} functions  {}\n",
                 p.info.name,
                 p.info.version,
                 p.source.to_string(),
                 p.info.description
-            );
+            ));
         }
         return ExitCode::SUCCESS;
     }

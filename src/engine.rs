@@ -122,6 +122,7 @@ impl Runtime {
             }
             None
         });
+        engine.on_print(|text| write_stdout(&format!("{text}\n")));
         engine.on_debug(|text, source, pos| {
             let src = source.unwrap_or("script");
             eprintln!("[{src}:{pos}] {text}");
@@ -196,5 +197,18 @@ pub fn innermost(err: &EvalAltResult) -> &EvalAltResult {
             innermost(inner)
         }
         other => other,
+    }
+}
+
+/// Writes `text` to stdout. A reader that went away (`netscript … | head`) ends netscript
+/// quietly with the status a shell shows for SIGPIPE (141), as C tools end; Rust's `print!`
+/// would panic there.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
     }
 }

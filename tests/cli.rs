@@ -389,3 +389,23 @@ fn version_names_the_plugin_abi_and_trace_refuses_unknown_protocols() {
     assert!(typo.stderr.contains("no protocol named 'htp'") && typo.stderr.contains("http"), "{}", typo.stderr);
     run(&["--trace", "http,socket", "-e", "1"]).ok();
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_script_quietly_like_a_c_tool() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    // `netscript -e '…print…' | head -1`: the pipe closes while the script still prints.
+    let mut child = Command::new(common::netscript_bin())
+        .args(["-e", "for i in 0..10000000 { print(`line ${i}`); }"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 7];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // dropped: the pipe closes
+    assert_eq!(&first, b"line 0\n");
+    let out = common::wait_with_limit(child, std::time::Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(stderr.is_empty(), "no panic, no message: {stderr}");
+}

@@ -137,6 +137,49 @@ fn a_truncated_udp_answer_is_reported_or_retried_over_tcp() {
 }
 
 #[test]
+fn a_truncated_answer_with_tcp_refused_is_a_clear_error() {
+    // A server that answers every UDP question truncated (TC, no records), with nothing
+    // listening on its TCP port.
+    let mut server = common::Peer::start(
+        "truncating-ns",
+        "python3",
+        &[
+            "-c",
+            r#"
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    q, peer = s.recvfrom(4096)
+    end = 12
+    while q[end] != 0: end += q[end] + 1
+    s.sendto(q[:2] + b"\x86\x00" + struct.pack("!4H", 1, 0, 0, 0) + q[12:end + 5], peer)
+"#,
+        ],
+        None,
+    );
+    let port = server.read_line();
+    assert!(std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err(), "TCP {port} must be closed");
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}}: ${{e.message}}`; }} }}
+        let o = #{{ nameserver: "127.0.0.1:{port}", timeout: 3 }};
+        print(why(|| dns::resolve("example.test", "A", o)));
+        o.tcp_fallback = true;
+        print(why(|| dns::query("example.test", "A", o)));"#
+    );
+    let started = std::time::Instant::now();
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("NoNameservers: example.test. A:") && lines[0].contains("truncated over UDP"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("ConnectionRefused: ") && lines[1].contains("(TCP)"), "{}", lines[1]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "no waiting for the timeout");
+}
+
+#[test]
 fn reverse_lookups_match_dig_x() {
     let bind = Bind::start();
     let script = format!(
@@ -508,4 +551,117 @@ fn a_bad_update_is_an_invalid_argument_before_anything_is_sent() {
     for (line, want) in lines.iter().zip(expect) {
         assert!(line.starts_with("InvalidArgument: ") && line.contains(want), "want {want:?}: {line}");
     }
+}
+
+/// Runs `scripts/dns_audit.rhai ARGS…` with the real binary.
+fn audit(args: &[&str]) -> common::Run {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/dns_audit.rhai");
+    let mut all = vec![script];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
+/// The rows of dns_audit's table as `check subject status` → detail.
+fn audit_rows(stdout: &str) -> Vec<(String, String)> {
+    stdout
+        .lines()
+        .skip(2)
+        .filter(|l| !l.contains(" checks: "))
+        .map(|l| {
+            let f: Vec<&str> = l.split("  ").map(str::trim).filter(|f| !f.is_empty()).collect();
+            (f[..f.len() - 1].join(" "), f[f.len() - 1].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn dns_audit_passes_a_sound_mail_domain() {
+    let bind = Bind::start();
+    let out = audit(&["audit.test", "--nameserver", &bind.server()]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    let rows = audit_rows(&out.stdout);
+    let port = bind.port;
+    let want = [
+        ("mx mx.audit.test. OK", "preference 10: 127.0.0.4"),
+        ("reverse 127.0.0.4 OK", "PTR mx.audit.test."),
+        ("spf audit.test OK", "v=spf1 mx ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.audit.test ~all"),
+        ("dmarc _dmarc.audit.test OK", "v=DMARC1; p=quarantine; rua=mailto:dmarc@audit.test; pct=100"),
+        (&format!("soa ns1.audit.test. 127.0.0.1:{port} OK"), "serial 7"),
+        (&format!("soa ns2.audit.test. [::1]:{port} OK"), "serial 7"),
+    ];
+    let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    assert_eq!(rows, want, "{}", out.stdout);
+    assert!(out.stdout.ends_with("6 checks: 6 ok, 0 warnings, 0 failed\n"), "{}", out.stdout);
+}
+
+#[test]
+fn dns_audit_reports_every_broken_check_in_json_and_exits_1() {
+    let bind = Bind::start();
+    let out = audit(&["bad.audit.test", "--nameserver", &bind.server(), "--json"]);
+    assert_eq!(out.status, 1, "{}{}", out.stdout, out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(report["ok"], false);
+    let rows: Vec<String> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let f = |key: &str| c[key].as_str().unwrap_or_default().to_string();
+            format!("{} {} {}: {}", f("check"), f("subject"), f("status"), f("detail"))
+        })
+        .collect();
+    let expect = [
+        "mx nohost.audit.test. fail: preference 10: the host has no A or AAAA record",
+        "mx mail2.example.test. ok: preference 20: 127.0.0.3",
+        "reverse 127.0.0.3 fail: mail2.example.test. has this address but it has no PTR record",
+        "spf bad.audit.test fail: malformed: \"ip4:999.1.1.1\": \"999.1.1.1\" is not an IPv4 address or network",
+        "dmarc _dmarc.bad.audit.test fail: 2 DMARC records: receivers ignore them all (RFC 7489 §6.6.3)",
+        "soa bad.audit.test fail: no NS records",
+    ];
+    assert_eq!(rows, expect, "{}", out.stdout);
+    assert_eq!((report["failed"].as_i64(), report["warnings"].as_i64()), (Some(5), Some(0)));
+
+    // Usage errors exit 2 and say what is wrong.
+    let usage = audit(&["--nameserver"]);
+    assert_eq!(usage.status, 2);
+    assert!(usage.stderr.contains("--nameserver needs a server"), "{}", usage.stderr);
+    assert_eq!(audit(&[]).status, 2);
+}
+
+#[test]
+fn dns_audit_sees_name_servers_that_disagree_on_the_serial() {
+    let bind = Bind::start();
+    // skew.test's second name server, 127.0.0.5 at BIND's port: answers every SOA question
+    // authoritatively with serial 4 (BIND has 5).
+    let mut fake = common::Peer::start(
+        "skewed-ns",
+        "python3",
+        &[
+            "-c",
+            r#"
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.5", int(sys.argv[1])))
+print("ready", flush=True)
+while True:
+    q, peer = s.recvfrom(4096)
+    end = 12
+    while q[end] != 0: end += q[end] + 1
+    question = q[12:end + 5]
+    soa = b"\x00\x00" + struct.pack("!5I", 4, 3600, 900, 604800, 60)
+    answer = b"\xc0\x0c" + struct.pack("!HHIH", 6, 1, 300, len(soa)) + soa
+    s.sendto(q[:2] + b"\x84\x00" + struct.pack("!4H", 1, 1, 0, 0) + question + answer, peer)
+"#,
+            &bind.port.to_string(),
+        ],
+        None,
+    );
+    assert_eq!(fake.read_line(), "ready");
+    let out = audit(&["skew.test", "--nameserver", &bind.server()]);
+    assert_eq!(out.status, 1, "{}{}", out.stdout, out.stderr);
+    let rows = audit_rows(&out.stdout);
+    let soa: Vec<&(String, String)> = rows.iter().filter(|(what, _)| what.starts_with("soa ")).collect();
+    assert_eq!(soa.len(), 2, "{}", out.stdout);
+    assert!(soa[0].0.starts_with("soa ns1.skew.test. 127.0.0.1:") && soa[0].0.ends_with(" FAIL"), "{:?}", soa[0]);
+    assert_eq!(soa[0].1, "serial 5; the name servers disagree (5, 4)");
+    assert_eq!(soa[1].1, "serial 4; the name servers disagree (5, 4)");
 }

@@ -308,7 +308,8 @@ pub fn bind_big_txt() -> String {
 
 /// A real BIND 9 on 127.0.0.1 and ::1 at a free port, authoritative for `example.test`
 /// (every common record type, a wildcard, a name with only AAAA, a delegated child), the
-/// reverse zones of 127.0.0.0/8 and ::1, and `refused.test` (queries refused). Zone
+/// reverse zones of 127.0.0.0/8 and ::1, `audit.test` and `skew.test` for
+/// `scripts/dns_audit.rhai`, and `refused.test` (queries refused). Zone
 /// transfers are allowed from loopback; updates only with [`BIND_TSIG`]. Config, zones,
 /// key and PID live in a temp dir; stopped by PID when dropped.
 pub struct Bind {
@@ -362,10 +363,35 @@ impl Bind {
         );
         std::fs::write(d.join("example.test.zone"), example).unwrap();
         let soa = "$TTL 300\n@ IN SOA ns1.example.test. hostmaster.example.test. 1 3600 900 604800 60\n@ IN NS ns1.example.test.\n";
-        std::fs::write(d.join("v4.rev"), format!("{soa}1.0.0 IN PTR example.test.\n2.0.0 IN PTR mail.example.test.\n"))
-            .unwrap();
+        std::fs::write(
+            d.join("v4.rev"),
+            format!("{soa}1.0.0 IN PTR example.test.\n2.0.0 IN PTR mail.example.test.\n4.0.0 IN PTR mx.audit.test.\n"),
+        )
+        .unwrap();
         std::fs::write(d.join("v6.rev"), format!("{soa}1 IN PTR example.test.\n")).unwrap();
         std::fs::write(d.join("refused.zone"), soa).unwrap();
+        // A mail domain that passes dns_audit.rhai, with a broken one under it (`bad`), and
+        // `skew.test`, whose second name server (127.0.0.5, a fake) has another serial.
+        let audit = "$TTL 300\n\
+             @ IN SOA ns1.audit.test. hostmaster.audit.test. 7 3600 900 604800 60\n\
+             @ IN NS ns1.audit.test.\n\
+             @ IN NS ns2.audit.test.\n\
+             @ IN MX 10 mx.audit.test.\n\
+             @ IN TXT \"v=spf1 mx ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.audit.test ~all\"\n\
+             @ IN TXT \"google-site-verification=abc\"\n\
+             _dmarc IN TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc@audit.test; pct=100\"\n\
+             ns1 IN A 127.0.0.1\n\
+             ns2 IN AAAA ::1\n\
+             mx IN A 127.0.0.4\n\
+             bad IN MX 10 nohost.audit.test.\n\
+             bad IN MX 20 mail2.example.test.\n\
+             bad IN TXT \"v=spf1 ip4:999.1.1.1 +all\"\n\
+             _dmarc.bad IN TXT \"v=DMARC1; p=reject\"\n\
+             _dmarc.bad IN TXT \"v=DMARC1; p=none\"\n";
+        std::fs::write(d.join("audit.zone"), audit).unwrap();
+        let skew = "$TTL 300\n@ IN SOA ns1.skew.test. hostmaster.skew.test. 5 3600 900 604800 60\n\
+             @ IN NS ns1.skew.test.\n@ IN NS ns2.skew.test.\nns1 IN A 127.0.0.1\nns2 IN A 127.0.0.5\n";
+        std::fs::write(d.join("skew.zone"), skew).unwrap();
     }
 
     fn try_start(dir: &tempfile::TempDir, port: u16) -> Option<Peer> {
@@ -384,6 +410,8 @@ impl Bind {
                allow-update {{ key \"{key}\"; }}; }};\n\
              zone \"127.in-addr.arpa\" {{ type primary; file \"{d}/v4.rev\"; allow-transfer {{ {loopback} }}; }};\n\
              zone \"{v6_zone}\" {{ type primary; file \"{d}/v6.rev\"; }};\n\
+             zone \"audit.test\" {{ type primary; file \"{d}/audit.zone\"; }};\n\
+             zone \"skew.test\" {{ type primary; file \"{d}/skew.zone\"; }};\n\
              zone \"refused.test\" {{ type primary; file \"{d}/refused.zone\"; allow-query {{ none; }}; allow-transfer {{ none; }}; }};\n"
         );
         std::fs::write(dir.path().join("named.conf"), conf).unwrap();

@@ -229,6 +229,12 @@ fn from_net_error(err: NetError, name: &Name, rtype: RecordType, limit: Duration
         NetError::Timeout => DnsError::Timeout { what: format!("{name} {rtype}"), limit },
         NetError::Io(io) => DnsError::io(format!("{name} {rtype}"), std::io::Error::new(io.kind(), io.to_string())),
         NetError::NoConnections => failed("no name server could be reached".into(), None),
+        NetError::Truncated => failed(
+            "the answer was truncated over UDP and asking again over TCP failed: is TCP port 53 (or the one \
+             given) open on the server?"
+                .into(),
+            None,
+        ),
         other => failed(other.to_string(), None),
     }
 }
