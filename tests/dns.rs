@@ -41,6 +41,21 @@ fn every_record_type_matches_dig() {
         ("_sip._tcp.example.test", "SRV"),
         ("anything.wild.example.test", "A"),
         ("www.example.test", "CNAME"),
+        // Types whose presentation hickory prints otherwise, or has no name for.
+        ("host.example.test", "HINFO"),
+        ("host.example.test", "SSHFP"),
+        ("_25._tcp.mail.example.test", "TLSA"),
+        ("signed.example.test", "DS"),
+        ("example.test", "DNSKEY"),
+        ("example.test", "NAPTR"),
+        ("example.test", "HTTPS"),
+        ("svc.example.test", "SVCB"),
+        ("loc.example.test", "LOC"),
+        ("example.test", "URI"),
+        ("rp.example.test", "RP"),
+        ("afs.example.test", "AFSDB"),
+        ("eui.example.test", "EUI48"),
+        ("example.test", "SPF"),
     ];
     for (name, rtype) in questions {
         let script =

@@ -2,7 +2,8 @@
 # The dns benchmark: COUNT (10,000) A questions to one local BIND 9, in this same run:
 #   netscript  parallel(0..COUNT, |i| r.resolve(`h${i % 1000}.bench.test`, "A"), #{ limit: 64 })
 #              with one shared dns::resolver (resolve.rhai "resolver"), and again with
-#              dns::resolve(name, "A", #{ nameserver }) in each closure ("function");
+#              dns::resolve(name, "A", #{ nameserver }) in each closure ("function"), and
+#              r.query(name, "A") (the plugin's own one-message path, "query"; reported only);
 #   dnspython  Resolver(configure=False).resolve in a loop over the same names (resolve.py,
 #              Debian's python3-dnspython under /usr/bin/python3);
 #   dnsperf    the same COUNT names from a query file, at a few outstanding-query limits
@@ -112,20 +113,21 @@ run_dnsperf() { # run_dnsperf MAX_OUTSTANDING
 }
 
 run_dnsperf 64 # warm-up
-ns_r=(); ns_f=(); py=(); rss=(); nscpu_r=(); nscpu_f=(); namedcpu_r=(); namedcpu_py=()
+ns_r=(); ns_f=(); ns_q=(); py=(); rss=(); rss_o=(); nscpu_r=(); nscpu_f=(); nscpu_q=(); namedcpu_r=(); namedcpu_py=()
 declare -A perf
 for run in $(seq "$RUNS"); do
     c0=$(named_cpu); run_ns resolver; c1=$(named_cpu)
     ns_r+=("$QPS"); rss+=("$RSS"); nscpu_r+=("$CPU"); namedcpu_r+=("$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')")
-    run_ns function; ns_f+=("$QPS"); rss+=("$RSS"); nscpu_f+=("$CPU")
+    run_ns function; ns_f+=("$QPS"); rss_o+=("$RSS"); nscpu_f+=("$CPU")
+    run_ns query; ns_q+=("$QPS"); rss_o+=("$RSS"); nscpu_q+=("$CPU")
     c0=$(named_cpu); run_py; c1=$(named_cpu)
     py+=("$QPS"); namedcpu_py+=("$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')")
-    line="run $run: netscript resolver ${ns_r[-1]}/s, dns::resolve ${ns_f[-1]}/s, dnspython ${py[-1]}/s, dnsperf"
+    line="run $run: netscript resolver ${ns_r[-1]}/s, dns::resolve ${ns_f[-1]}/s, r.query ${ns_q[-1]}/s, dnspython ${py[-1]}/s, dnsperf"
     for q in $DNSPERF_Q; do run_dnsperf "$q"; perf[$q]+="$QPS "; line+=" -q$q $QPS"; done
     echo "$line"
 done
 
-ns=$(median "${ns_r[@]}"); nsf=$(median "${ns_f[@]}"); pyq=$(median "${py[@]}")
+ns=$(median "${ns_r[@]}"); nsf=$(median "${ns_f[@]}"); nsq=$(median "${ns_q[@]}"); pyq=$(median "${py[@]}")
 best=0; best_q=""
 for q in $DNSPERF_Q; do
     # shellcheck disable=SC2086
@@ -133,15 +135,17 @@ for q in $DNSPERF_Q; do
     if awk -v a="$m" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$m; best_q=$q; fi
 done
 rss_med=$(median "${rss[@]}"); rss_max=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+rss_o_max=$(printf '%s\n' "${rss_o[@]}" | sort -g | tail -1)
 per1000() { awk -v c="$1" -v n="$COUNT" 'BEGIN { printf "%.1f", c * 1000000 / n }'; }
 
 echo "medians of $RUNS runs:"
 printf '%-58s %10s q/s\n' "netscript parallel, shared dns::resolver, limit $LIMIT" "$ns"
-printf '%-58s %10s q/s\n' "netscript parallel, dns::resolve(…, #{ nameserver })" "$nsf"
+printf '%-58s %10s q/s\n' "netscript parallel, dns::resolve(..., #{ nameserver })" "$nsf"
+printf '%-58s %10s q/s\n' "netscript parallel, r.query (one message, no resolver)" "$nsq"
 printf '%-58s %10s q/s\n' "dnspython Resolver.resolve loop" "$pyq"
 for q in $DNSPERF_Q; do v="perf_$q"; printf '%-58s %10s q/s\n' "dnsperf -q $q" "${!v}"; done
-echo "netscript RSS: median $((rss_med / 1024)) MB, max $((rss_max / 1024)) MB ($rss_max KB)"
-echo "CPU per 1000 queries: netscript resolver $(per1000 "$(median "${nscpu_r[@]}")") ms, dns::resolve $(per1000 "$(median "${nscpu_f[@]}")") ms (whole process, user + system); named $(per1000 "$(median "${namedcpu_r[@]}")") ms during netscript, $(per1000 "$(median "${namedcpu_py[@]}")") ms during dnspython"
+echo "netscript peak RSS (resolver runs): median $((rss_med / 1024)) MB, max $((rss_max / 1024)) MB ($rss_max KB); dns::resolve / r.query runs: max $((rss_o_max / 1024)) MB"
+echo "CPU per 1000 queries: netscript resolver $(per1000 "$(median "${nscpu_r[@]}")") ms, dns::resolve $(per1000 "$(median "${nscpu_f[@]}")") ms, r.query $(per1000 "$(median "${nscpu_q[@]}")") ms (whole process, user + system); named $(per1000 "$(median "${namedcpu_r[@]}")") ms during netscript, $(per1000 "$(median "${namedcpu_py[@]}")") ms during dnspython"
 r=$(ratio "$ns" "$pyq"); echo "netscript / dnspython: ${r}x (target >= 10x) $(verdict "$r" 10)"
 r=$(ratio "$ns" "$best"); echo "netscript / dnsperf (best, -q $best_q, $best q/s): ${r}x (target >= 0.5x) $(verdict "$r" 0.5)"
-echo "dns::resolve / resolver object: $(ratio "$nsf" "$ns")x"
+echo "dns::resolve / resolver object: $(ratio "$nsf" "$ns")x; r.query / resolver object: $(ratio "$nsq" "$ns")x"

@@ -357,6 +357,24 @@ impl Bind {
              _dmarc IN TXT \"v=DMARC1; p=reject\"\n\
              _sip._tcp IN SRV 10 5 5060 mail.example.test.\n\
              *.wild IN A 127.0.0.9\n\
+             host IN HINFO \"Intel x86\" \"Debian Linux\"\n\
+             host IN SSHFP 4 2 A8B18D5F0CEA1B2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3\n\
+             host IN SSHFP 1 1 0123456789ABCDEF0123456789ABCDEF01234567\n\
+             _25._tcp.mail IN TLSA 3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6\n\
+             signed IN DS 2371 13 2 32996839A6D808AFE3EB4A795A0E6A7A39A76FC52FF228B22B76F6D63826F2B9\n\
+             signed IN NS ns1.example.test.\n\
+             @ IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n\
+             @ IN NAPTR 100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.test.\n\
+             @ IN NAPTR 101 10 \"u\" \"E2U+sip\" \"!^.*$!sip:info@example.test!\" .\n\
+             @ IN HTTPS 1 . alpn=h2,h3 port=8443 ipv4hint=127.0.0.1 ipv6hint=::1\n\
+             svc IN SVCB 2 svc.example.test. mandatory=alpn,ipv4hint alpn=h2 no-default-alpn ipv4hint=192.0.2.1,192.0.2.2 \
+               ech=AEP+DQA/BAAgACCW2/dfOBZAtQU55/py/BlhdRdaauPAkrERAUwppoeSEgAEAAEAAQAQY2QxLnRlc3QuZGVmby5pZQAA key65000=abc\n\
+             loc IN LOC 52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m\n\
+             @ IN URI 10 1 \"https://example.test/\"\n\
+             rp IN RP hostmaster.example.test. .\n\
+             afs IN AFSDB 1 afsdb.example.test.\n\
+             eui IN EUI48 00-00-5e-00-53-2a\n\
+             @ IN SPF \"v=spf1 -all\"\n\
              child IN NS ns.child.example.test.\n\
              ns.child IN A 127.0.0.10\n",
             bind_big_txt()

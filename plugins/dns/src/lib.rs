@@ -6,6 +6,7 @@
 
 mod error; // DnsError: the one error enum and its script kinds
 mod names; // names, record types, addresses and reverse names, checked before sending
+mod presentation; // record data exactly as dig prints it
 mod query; // dns::query: one message, the reply whole
 mod records; // records as script maps, data as dig prints it
 mod resolve; // dns::resolve, dns::reverse, dns::resolver

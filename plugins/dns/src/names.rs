@@ -62,6 +62,9 @@ pub fn parse_rtype(text: &str) -> DnsResult<RecordType> {
             return Ok(RecordType::from(n));
         }
     }
+    if let Some((_, code)) = crate::presentation::EXTRA_TYPES.iter().find(|(name, _)| *name == upper) {
+        return Ok(RecordType::from(*code));
+    }
     match RecordType::from_str(&upper) {
         Ok(RecordType::Unknown(_)) | Err(_) => Err(DnsError::invalid(format!(
             "unknown record type '{}' (A, AAAA, MX, TXT, … or TYPEnnn)",
@@ -74,7 +77,10 @@ pub fn parse_rtype(text: &str) -> DnsResult<RecordType> {
 /// A record type's name as dig prints it (`MX`, `TYPE65000` for one without a name).
 pub fn type_name(rtype: RecordType) -> String {
     match rtype {
-        RecordType::Unknown(n) => format!("TYPE{n}"),
+        RecordType::Unknown(n) => match crate::presentation::EXTRA_TYPES.iter().find(|(_, code)| *code == n) {
+            Some((name, _)) => (*name).to_string(),
+            None => format!("TYPE{n}"),
+        },
         RecordType::ZERO => "TYPE0".into(),
         other => other.to_string(),
     }

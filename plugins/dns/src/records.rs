@@ -57,38 +57,7 @@ pub fn to_map(record: &Record) -> Map {
     map
 }
 
-/// Record data in presentation form, as dig prints it.
-pub fn presentation(data: &RData) -> String {
-    match data {
-        RData::TXT(txt) => txt.txt_data.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(" "),
-        RData::CAA(caa) => format!("{} {} {}", caa.flags(), caa.tag, quoted(&caa.value)),
-        // RFC 3597's generic form, as dig prints a type it has no name for.
-        RData::Unknown { rdata, .. } => {
-            let hex: String = rdata.anything.iter().map(|b| format!("{b:02X}")).collect();
-            format!("\\# {} {hex}", rdata.anything.len()).trim_end().to_string()
-        }
-        other => other.to_string(),
-    }
-}
-
-/// A character-string as a zone file writes it: in quotes, `"` and `\` escaped, bytes outside
-/// printable ASCII as `\DDD`.
-fn quoted(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\{b:03}")),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::presentation::presentation;
 
 #[cfg(test)]
 mod tests {
