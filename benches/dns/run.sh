@@ -107,8 +107,8 @@ run_py() {
 }
 run_dnsperf() { # run_dnsperf MAX_OUTSTANDING
     dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -n 1 -q "$1" >"$work/dnsperf.out" 2>&1
-    local done; done=$(awk '/Queries completed/ { print $3 }' "$work/dnsperf.out")
-    [ "$done" = "$COUNT" ] || echo "  (dnsperf -q $1: $done of $COUNT completed)" >&2
+    local completed; completed=$(awk '/Queries completed/ { print $3 }' "$work/dnsperf.out")
+    [ "$completed" = "$COUNT" ] || echo "  (dnsperf -q $1: $completed of $COUNT completed)" >&2
     QPS=$(awk '/Queries per second/ { printf "%.0f", $4 }' "$work/dnsperf.out")
 }
 

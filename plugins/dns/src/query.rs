@@ -102,9 +102,11 @@ async fn exchange(message: &Message, server: SocketAddr, tcp: bool) -> DnsResult
     let socket = tokio::net::UdpSocket::bind(local).await.map_err(|e| DnsError::io("bind a UDP socket", e))?;
     socket.connect(server).await.map_err(|e| DnsError::io(format!("connect UDP to {server}"), e))?;
     socket.send(&wire).await.map_err(|e| DnsError::io(format!("send to {server}"), e))?;
-    let mut buf = vec![0u8; MAX_TCP];
+    // Room for the largest datagram, not zeroed: `recv_buf` fills it.
+    let mut buf = Vec::with_capacity(MAX_TCP);
     loop {
-        let n = socket.recv(&mut buf).await.map_err(|e| DnsError::io(format!("receive from {server}"), e))?;
+        buf.clear();
+        let n = socket.recv_buf(&mut buf).await.map_err(|e| DnsError::io(format!("receive from {server}"), e))?;
         // Anything that is not the reply to this question (a stray or forged datagram) is
         // ignored, as dig does.
         match Message::from_vec(&buf[..n]) {
@@ -237,10 +239,11 @@ pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &Que
         crate::names::type_name(message.queries[0].query_type())
     );
     crate::trace::question(&what);
+    let tracing = netscript_sdk::trace::enabled(PROTOCOL);
     let limit = settings.timeout;
     let started = Instant::now();
     let fallback = how.tcp_fallback && !settings.tcp;
-    let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, async {
+    let outcome = netscript_sdk::block_on_local_timeout(PROTOCOL, &what, limit, async {
         let reply = exchange(message, server, settings.tcp).await?;
         if fallback && reply.metadata.truncation {
             return exchange(message, server, true).await.map(|r| (r, true));
@@ -249,14 +252,16 @@ pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &Que
     })
     .map_err(timed_out(&what, limit))?;
     let (reply, tcp) = outcome?;
-    crate::trace::status(&format!(
-        "status: {}, {} answer{}, {}{}",
-        rcode_name(reply.metadata.response_code),
-        reply.answers.len(),
-        if reply.answers.len() == 1 { "" } else { "s" },
-        if tcp { "tcp" } else { "udp" },
-        if reply.metadata.truncation { ", truncated" } else { "" }
-    ));
+    if tracing {
+        crate::trace::status(&format!(
+            "status: {}, {} answer{}, {}{}",
+            rcode_name(reply.metadata.response_code),
+            reply.answers.len(),
+            if reply.answers.len() == 1 { "" } else { "s" },
+            if tcp { "tcp" } else { "udp" },
+            if reply.metadata.truncation { ", truncated" } else { "" }
+        ));
+    }
     crate::trace::answer(&reply.answers);
     Ok(Asked { reply, tcp, elapsed: started.elapsed() })
 }

@@ -20,13 +20,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A resolver with its settings; clones share it (and its cache), across threads too.
+/// A resolver with its settings; clones share it across threads. Each thread that asks
+/// through it gets a hickory resolver of its own, on its own runtime (`block_on_local`):
+/// a question is sent, waited for and read on the asking thread, with no hand-off to a
+/// runtime worker and back. With `cache`, each thread keeps its own cache.
 #[derive(Clone)]
 pub struct DnsResolver(Arc<ResolverInner>);
 
 struct ResolverInner {
     settings: Settings,
-    resolver: TokioResolver,
+    config: ResolverConfig,
+    opts: ResolverOpts,
 }
 
 /// The shortest time one attempt gets.
@@ -75,11 +79,20 @@ impl DnsResolver {
         opts.edns0 = true;
         opts.preserve_intermediates = true;
         opts.server_ordering_strategy = ServerOrderingStrategy::UserProvidedOrder;
-        let resolver = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
-            .with_options(opts)
-            .build()
-            .map_err(|e| DnsError::invalid(format!("cannot set up the resolver: {e}")))?;
-        Ok(Self(Arc::new(ResolverInner { settings, resolver })))
+        let made = Self(Arc::new(ResolverInner { settings, config, opts }));
+        // Built once here so a bad configuration fails at once (and kept for this thread).
+        made.here()?;
+        Ok(made)
+    }
+
+    /// The calling thread's hickory resolver (built on its first question).
+    fn here(&self) -> DnsResult<TokioResolver> {
+        netscript_sdk::per_thread(&self.0, || {
+            TokioResolver::builder_with_config(self.0.config.clone(), TokioRuntimeProvider::default())
+                .with_options(self.0.opts.clone())
+                .build()
+                .map_err(|e| DnsError::invalid(format!("cannot set up the resolver: {e}")))
+        })
     }
 
     /// The settings it was made with.
@@ -115,11 +128,14 @@ impl DnsResolver {
             return self.lookup_direct(name, rtype);
         }
         let what = format!("{} {}", show(name), crate::names::type_name(rtype));
-        crate::trace::question(&format!("{what} to {}", self.describe_servers()));
+        if netscript_sdk::trace::enabled(PROTOCOL) {
+            crate::trace::question(&format!("{what} to {}", self.describe_servers()));
+        }
         let limit = self.0.settings.timeout;
-        let resolver = &self.0.resolver;
-        let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, resolver.lookup(name.clone(), rtype))
-            .map_err(crate::query::timed_out(&what, limit))?;
+        let resolver = self.here()?;
+        let outcome =
+            netscript_sdk::block_on_local_timeout(PROTOCOL, &what, limit, resolver.lookup(name.clone(), rtype))
+                .map_err(crate::query::timed_out(&what, limit))?;
         let lookup = outcome.map_err(|e| from_net_error(e, name, rtype, limit)).inspect_err(|e| {
             crate::trace::status(&e.to_string());
         })?;
@@ -173,10 +189,22 @@ impl DnsResolver {
 
 /// Whether hickory's resolver would answer `name` itself instead of asking (RFC 6761).
 fn special_use(name: &Name) -> bool {
-    let text = show(name).to_ascii_lowercase();
-    let under = |zone: &str| text == zone || text.ends_with(&format!(".{zone}"));
-    let loopback6 = format!("1.{}ip6.arpa.", "0.".repeat(31));
-    under("localhost.") || under("127.in-addr.arpa.") || text == loopback6 || under("invalid.") || under("onion.")
+    // The labels from the top: `localhost`, `invalid`, `onion`, `arpa in-addr 127`, or
+    // `arpa ip6` and the 32 nibbles of ::1.
+    let mut top = name.iter().rev();
+    let is = |label: Option<&[u8]>, text: &str| label.is_some_and(|l| l.eq_ignore_ascii_case(text.as_bytes()));
+    let first = top.next();
+    if is(first, "localhost") || is(first, "invalid") || is(first, "onion") {
+        return true;
+    }
+    if !is(first, "arpa") {
+        return false;
+    }
+    match top.next() {
+        l if is(l, "in-addr") => is(top.next(), "127"),
+        l if is(l, "ip6") => name.num_labels() == 34 && top.by_ref().take(31).all(|l| l == b"0") && is(top.next(), "1"),
+        _ => false,
+    }
 }
 
 fn server_config(addr: SocketAddr, tcp: bool) -> NameServerConfig {
@@ -378,4 +406,25 @@ pub fn register(m: &mut ModuleBuilder) {
             )
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn special_use_names_are_those_hickory_would_answer_itself() {
+        let special = |text: &str| special_use(&parse_name(text).unwrap());
+        for name in
+            ["localhost", "a.LOCALHOST.", "x.invalid", "abc.onion", "1.0.0.127.in-addr.arpa", "127.in-addr.arpa"]
+        {
+            assert!(special(name), "{name}");
+        }
+        assert!(special(&show(&reverse_name("::1".parse().unwrap()))));
+        for name in ["example.test", "localhost.example", "1.0.0.10.in-addr.arpa", "arpa", "in-addr.arpa"] {
+            assert!(!special(name), "{name}");
+        }
+        assert!(!special(&show(&reverse_name("::2".parse().unwrap()))));
+        assert!(!special(&show(&reverse_name("2001:db8::1".parse().unwrap()))));
+    }
 }

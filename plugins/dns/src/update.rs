@@ -423,7 +423,7 @@ fn update(zone: &str, server: &str, opts: Map) -> DnsResult<String> {
     let wire = message.to_vec().map_err(|e| DnsError::Protocol(format!("cannot encode the update: {e}")))?;
     let id = message.metadata.id;
     let what = format!("update of {} at {server}", show(&zone));
-    let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, async {
+    let outcome = netscript_sdk::block_on_local_timeout(PROTOCOL, &what, limit, async {
         let mut stream = send_over_tcp(&wire, server).await?;
         loop {
             let bytes = read_frame(&mut stream, server).await?;

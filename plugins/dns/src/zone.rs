@@ -33,7 +33,7 @@ fn transfer(zone: &str, server: &str, limit: Duration) -> DnsResult<Vec<Record>>
     let wire = message.to_vec().map_err(|e| DnsError::Protocol(format!("cannot encode the query: {e}")))?;
     let what = format!("zone transfer of {} from {server}", show(&zone));
     crate::trace::question(&what);
-    let outcome = netscript_sdk::block_on_timeout(PROTOCOL, &what, limit, async {
+    let outcome = netscript_sdk::block_on_local_timeout(PROTOCOL, &what, limit, async {
         let mut stream = send_over_tcp(&wire, server).await?;
         read_zone(&mut stream, server, &zone, message.metadata.id).await
     })

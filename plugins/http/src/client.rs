@@ -17,10 +17,9 @@ use netscript_sdk::prelude::*;
 use netscript_sdk::secret::Secret;
 use netscript_sdk::tls::Trust;
 use reqwest::{Method, Url};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Default timeout of a request.
@@ -125,11 +124,6 @@ struct ClientShared {
     tls: Arc<netscript_sdk::tls::rustls::ClientConfig>,
 }
 
-thread_local! {
-    /// This thread's reqwest client for each live [`Client`].
-    static THREAD_CLIENTS: RefCell<Vec<(Weak<ClientShared>, reqwest::Client)>> = const { RefCell::new(Vec::new()) };
-}
-
 impl Client {
     /// A client for `key`; `jar` enables cookies. Fails on an unreadable `ca_file` or a TLS
     /// set-up error.
@@ -148,19 +142,9 @@ impl Client {
         &self.0.guard
     }
 
-    /// The reqwest client of the calling thread (built on its first request). Entries of
-    /// clients dropped since are pruned on the way.
+    /// The reqwest client of the calling thread (built on its first request).
     pub fn here(&self) -> HttpResult<reqwest::Client> {
-        THREAD_CLIENTS.with(|cell| {
-            let mut clients = cell.borrow_mut();
-            if let Some((_, c)) = clients.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.0))) {
-                return Ok(c.clone());
-            }
-            clients.retain(|(w, _)| w.strong_count() > 0);
-            let built = self.0.build()?;
-            clients.push((Arc::downgrade(&self.0), built.clone()));
-            Ok(built)
-        })
+        netscript_sdk::per_thread(&self.0, || self.0.build())
     }
 }
 

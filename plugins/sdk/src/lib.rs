@@ -54,7 +54,7 @@ pub use declaration::{PluginDeclaration, PluginInfo};
 pub use error::{CommonError, ScriptError};
 pub use host::{host, AtomicFile, Host, Progress};
 pub use options::Options;
-pub use runtime::{block_on, block_on_local, block_on_timeout};
+pub use runtime::{block_on, block_on_local, block_on_local_timeout, block_on_timeout, per_thread};
 
 /// Everything a plugin file usually needs.
 pub mod prelude {
@@ -62,7 +62,7 @@ pub mod prelude {
     pub use crate::error::{script_error, CommonError, ScriptError};
     pub use crate::host::host;
     pub use crate::options::Options;
-    pub use crate::runtime::{block_on, block_on_local, block_on_timeout};
+    pub use crate::runtime::{block_on, block_on_local, block_on_local_timeout, block_on_timeout};
     pub use rhai::{Array, Blob, Dynamic, EvalAltResult, ImmutableString, Map, FLOAT, INT};
     /// The result type of every script function.
     pub type ScriptResult<T> = Result<T, Box<EvalAltResult>>;

@@ -14,7 +14,10 @@
 //! waits in `block_on_local` again, so it must not be shared with other threads.
 
 use crate::error::{CommonError, CommonKind};
+use std::any::Any;
+use std::cell::RefCell;
 use std::future::Future;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 pub use crate::runtimes::runtime;
@@ -203,18 +206,101 @@ pub fn block_on_timeout<F: Future>(
     limit: Duration,
     fut: F,
 ) -> Result<F::Output, CommonError> {
-    if crate::timeout::is_no_limit(limit) {
-        return block_on(protocol, fut);
+    within(protocol, what, limit, fut, false)
+}
+
+/// [`block_on_local`] with a time limit over the whole of `fut`, as [`block_on_timeout`].
+pub fn block_on_local_timeout<F: Future>(
+    protocol: &str,
+    what: &str,
+    limit: Duration,
+    fut: F,
+) -> Result<F::Output, CommonError> {
+    within(protocol, what, limit, fut, true)
+}
+
+/// `fut` within `limit`, on this thread's runtime (`local`) or the shared one.
+fn within<F: Future>(
+    protocol: &str,
+    what: &str,
+    limit: Duration,
+    fut: F,
+    local: bool,
+) -> Result<F::Output, CommonError> {
+    let timed = async move {
+        if crate::timeout::is_no_limit(limit) {
+            Ok::<_, tokio::time::error::Elapsed>(fut.await)
+        } else {
+            tokio::time::timeout(limit, fut).await
+        }
+    };
+    let outcome = if local { block_on_local(protocol, timed) } else { block_on(protocol, timed) }?;
+    outcome.map_err(|_| CommonError::timeout(protocol, what, limit))
+}
+
+/// The values of [`per_thread`], each with its owner.
+type PerThreadValues = Vec<(Weak<dyn Any + Send + Sync>, Box<dyn Any>)>;
+
+thread_local! {
+    /// [`per_thread`]'s values: each with the owner it was made for.
+    static PER_THREAD: RefCell<PerThreadValues> = const { RefCell::new(Vec::new()) };
+}
+
+/// The calling thread's value for `owner`, made by `make` on the thread's first call: the
+/// client objects that live on a thread's own runtime ([`block_on_local`]: a pooled HTTP
+/// client, a DNS resolver with its background tasks) are made once per thread from a
+/// configuration the script shares between threads. Values of owners dropped since are
+/// dropped on the way. Errors: those of `make`.
+pub fn per_thread<K, T, E>(owner: &Arc<K>, make: impl FnOnce() -> Result<T, E>) -> Result<T, E>
+where
+    K: Send + Sync + 'static,
+    T: Clone + 'static,
+{
+    let key = Arc::as_ptr(owner).cast::<()>();
+    let found = PER_THREAD.with(|cell| {
+        cell.borrow()
+            .iter()
+            .find(|(w, _)| std::ptr::eq(w.as_ptr().cast::<()>(), key) && w.strong_count() > 0)
+            .and_then(|(_, value)| value.downcast_ref::<T>().cloned())
+    });
+    if let Some(value) = found {
+        return Ok(value);
     }
-    match block_on(protocol, async move { tokio::time::timeout(limit, fut).await })? {
-        Ok(out) => Ok(out),
-        Err(_) => Err(CommonError::timeout(protocol, what, limit)),
-    }
+    // Made outside the borrow: `make` may itself use per-thread values.
+    let made = make()?;
+    let weak: Weak<dyn Any + Send + Sync> = Arc::downgrade(owner) as Weak<dyn Any + Send + Sync>;
+    // Dropped outside the borrow too: a value's drop may reach per-thread values.
+    let dead: Vec<_> = PER_THREAD.with(|cell| {
+        let mut values = cell.borrow_mut();
+        let (live, dead): (Vec<_>, Vec<_>) = values.drain(..).partition(|(w, _)| w.strong_count() > 0);
+        *values = live;
+        values.push((weak, Box::new(made.clone())));
+        dead
+    });
+    drop(dead);
+    Ok(made)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_thread_values_are_made_once_per_thread_and_owner() {
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let make = || -> Result<usize, ()> { Ok(made.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) };
+        let (a, b) = (Arc::new(1u8), Arc::new(2u8));
+        assert_eq!(per_thread(&a, make), Ok(0));
+        assert_eq!(per_thread(&a, make), Ok(0));
+        assert_eq!(per_thread(&b, make), Ok(1));
+        std::thread::scope(|s| {
+            s.spawn(|| assert_eq!(per_thread(&a, make), Ok(2)));
+        });
+        drop(a);
+        let c = Arc::new(3u8);
+        assert_eq!(per_thread(&c, make), Ok(3), "a new owner, perhaps at a dropped one's address");
+        assert_eq!(per_thread(&b, make), Ok(1));
+    }
 
     #[test]
     fn a_slow_future_times_out_with_its_description() {
