@@ -90,10 +90,45 @@ const AFTER_HELP: &str = "Examples:
   netscript --trace http x.rhai              show the HTTP conversation
 Plugins also load from every folder in NETSCRIPT_PLUGIN_PATH.";
 
+/// Splits the command line at the script file: what comes before it is netscript's, what
+/// comes after is the script's (`netscript x.rhai --help -v` gives ARGS `["--help", "-v"]`),
+/// as with `python3 x.py`. With `-e`, `--check` or `--doc` nothing is split.
+fn split_at_script(argv: Vec<std::ffi::OsString>) -> (Vec<std::ffi::OsString>, Vec<String>) {
+    const VALUED: &[&str] = &["-e", "--eval", "--check", "--plugin", "--trace"];
+    let mut i = 1;
+    while i < argv.len() {
+        let arg = argv[i].to_string_lossy();
+        if arg == "--" {
+            i += 1;
+            break;
+        }
+        if arg == "-e"
+            || arg == "--eval"
+            || arg.starts_with("--eval=")
+            || arg.starts_with("--check")
+            || arg.starts_with("--doc")
+        {
+            return (argv, Vec::new());
+        }
+        if !arg.starts_with('-') || arg == "-" {
+            break;
+        }
+        i += if VALUED.contains(&arg.as_ref()) { 2 } else { 1 };
+    }
+    // argv[i] is the file (if any): keep it, hand what follows to the script.
+    let cut = (i + 1).min(argv.len());
+    let rest = argv[cut..].iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    (argv[..cut].to_vec(), rest)
+}
+
 /// Runs the CLI with `builtins` as the linked-in plugins; returns the process exit code.
 pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let (own, for_script) = split_at_script(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(own) {
+        Ok(mut cli) => {
+            cli.args.extend(for_script);
+            cli
+        }
         Err(e) => {
             let code = e.exit_code();
             let _ = e.print();

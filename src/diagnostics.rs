@@ -110,8 +110,10 @@ pub fn render_at(kind: &str, message: &str, pos: Position, source: &str, name: &
             let _ = writeln!(out, "{kind}: {message} ({name}:{line}:{col})");
             if let Some(text) = source.lines().nth(line - 1) {
                 let gutter = line.to_string();
-                let _ = writeln!(out, " {gutter} | {text}");
-                let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                let _ = writeln!(out, " {gutter} | {}", shown_source(text));
+                // The caret goes under the column of the line as shown (secrets masked).
+                let before: String = text.chars().take(col - 1).collect();
+                let pad: String = shown_source(&before).chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 let _ = writeln!(out, " {} | {pad}^", " ".repeat(gutter.len()));
             }
         }
@@ -122,9 +124,62 @@ pub fn render_at(kind: &str, message: &str, pos: Position, source: &str, name: &
     out
 }
 
+/// Words whose string value on a source line is masked when the line is shown: a secret
+/// a plugin has not seen yet (the call failed before it) is not known to the host.
+const SENSITIVE_KEYS: &[&str] = &["password", "passwd", "secret", "token", "api_key", "apikey"];
+
+/// A source line as an error shows it: secrets the host knows, and string literals given to
+/// a sensitive key (`secret: "…"`, `password = "…"`), as `****`.
+fn shown_source(line: &str) -> String {
+    let known = netscript_sdk::host().redact(line);
+    let lower = known.to_ascii_lowercase();
+    let mut out = String::with_capacity(known.len());
+    let mut at = 0;
+    while at < known.len() {
+        let next = SENSITIVE_KEYS
+            .iter()
+            .filter_map(|key| lower[at..].find(key).map(|i| (at + i, key.len())))
+            .min_by_key(|(i, _)| *i);
+        let Some((start, len)) = next else { break };
+        let after_key = start + len;
+        let rest = &known[after_key..];
+        let trimmed = rest.trim_start_matches(|c: char| c == '"' || c == '_' || c.is_ascii_alphanumeric());
+        let trimmed = trimmed.trim_start();
+        let value = trimmed.strip_prefix([':', '=']).map(str::trim_start).and_then(|v| v.strip_prefix('"'));
+        match value.and_then(|v| v.find('"').map(|end| (v, end))) {
+            Some((v, end)) => {
+                let literal_start = known.len() - v.len();
+                out.push_str(&known[at..literal_start]);
+                out.push_str("****");
+                at = literal_start + end;
+            }
+            None => {
+                out.push_str(&known[at..after_key]);
+                at = after_key;
+            }
+        }
+    }
+    out.push_str(&known[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_given_to_sensitive_keys_are_masked_and_the_caret_follows() {
+        assert_eq!(
+            shown_source(r#"dns::update(z, s, #{ tsig: #{ name: "k", secret: "c2VjcmV0" } }, 5)"#),
+            r#"dns::update(z, s, #{ tsig: #{ name: "k", secret: "****" } }, 5)"#
+        );
+        assert_eq!(shown_source(r#"let password = "hunter2"; f(password)"#), r#"let password = "****"; f(password)"#);
+        assert_eq!(shown_source(r#"let "secret": x"#), r#"let "secret": x"#);
+        let out = render_at("E", "m", Position::new(1, 40), r#"f(#{ password: "a long secret value" }).foo()"#, "x");
+        let lines: Vec<&str> = out.lines().collect();
+        let caret = lines[2].find('^').unwrap() - " 1 | ".len();
+        assert_eq!(&lines[1][" 1 | ".len() + caret..], ".foo()", "{out}");
+    }
 
     #[test]
     fn caret_sits_under_the_column() {

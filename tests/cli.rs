@@ -409,3 +409,14 @@ fn a_reader_that_goes_away_ends_the_script_quietly_like_a_c_tool() {
     assert_eq!(out.status.code(), Some(141), "{stderr}");
     assert!(stderr.is_empty(), "no panic, no message: {stderr}");
 }
+
+#[test]
+fn everything_after_the_script_file_is_the_scripts_even_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("args.rhai");
+    std::fs::write(&script, "print(ARGS);").unwrap();
+    let path = script.to_str().unwrap();
+    assert_eq!(run(&[path, "--help", "-v", "x"]).ok().stdout, "[\"--help\", \"-v\", \"x\"]\n");
+    assert_eq!(run(&["--trace", "dns", path, "-e", "y"]).ok().stdout, "[\"-e\", \"y\"]\n");
+    assert_eq!(run(&["--", path, "--json"]).ok().stdout, "[\"--json\"]\n");
+}

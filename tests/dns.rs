@@ -680,3 +680,53 @@ while True:
     assert_eq!(soa[0].1, "serial 5; the name servers disagree (5, 4)");
     assert_eq!(soa[1].1, "serial 4; the name servers disagree (5, 4)");
 }
+
+#[test]
+fn records_from_resolve_go_back_into_update_as_they_are_escapes_and_chunks_included() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"let key = {key};
+        let s = "{s}";
+        let o = #{{ nameserver: s }};
+        // \DDD escapes are bytes, as nsupdate reads them.
+        print(dns::update("example.test", s, #{{ add: [`esc TXT "\065BC" "caf\195\169 \255\000x"`], tsig: key }}));
+        let txt = dns::resolve("esc.example.test", "TXT", o);
+        print(txt[0].data);
+        // What resolve returned deletes exactly those records, chunked hex and base64 too.
+        let gone = txt + dns::resolve("host.example.test", "SSHFP", o);
+        print(dns::update("example.test", s, #{{ delete: gone, tsig: key }}));
+        // BIND keeps the apex DNSKEY to itself; as a prerequisite it must match exactly.
+        print(dns::update("example.test", s, #{{ present: dns::resolve("example.test", "DNSKEY", o), tsig: key }}));
+        // RFC 3597's generic form works for any type.
+        print(dns::update("example.test", s, #{{ add: `gen TYPE65280 \# 4 DEADBEEF`, tsig: key }}));"#,
+        key = tsig_option(),
+        s = bind.server()
+    );
+    let out = eval(&script).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, ["NOERROR", r#""ABC" "caf\195\169 \255\000x""#, "NOERROR", "NOERROR", "NOERROR"], "{out}");
+    for (name, rtype) in [("esc.example.test", "TXT"), ("host.example.test", "SSHFP")] {
+        assert!(dig_lines(&bind.dig(&[name, rtype])).is_empty(), "{name} {rtype} left");
+    }
+    assert_eq!(dig_lines(&bind.dig(&["gen.example.test", "TYPE65280"])).len(), 1);
+}
+
+#[test]
+fn a_tsig_signed_zone_transfer_is_verified_and_a_wrong_key_refused() {
+    let bind = Bind::start();
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}} ${{e.code}} ${{e.message}}`; }} }}
+        let s = "{s}";
+        print(dns::zone_transfer("example.test", s).len() == dns::zone_transfer("example.test", s, #{{ tsig: {key} }}).len());
+        print(why(|| dns::zone_transfer("example.test", s, #{{ tsig: #{{ name: "update-key", secret: "d3Jvbmc=" }} }})));
+        print(why(|| dns::zone_transfer("example.test", s, #{{ max_records: 3 }})));"#,
+        s = bind.server(),
+        key = tsig_option()
+    );
+    let out = run(&["--trace", "dns", "-e", &script]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "true");
+    assert!(lines[1].starts_with("NoNameservers 9 ") && lines[1].contains("BadSig"), "{}", lines[1]);
+    assert!(lines[2].starts_with("ProtocolError ") && lines[2].contains("more than 3 records"), "{}", lines[2]);
+    assert!(!out.stderr.contains(common::BIND_TSIG.1) && !out.stdout.contains("d3Jvbmc="));
+}

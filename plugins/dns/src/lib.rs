@@ -12,6 +12,7 @@ mod records; // records as script maps, data as dig prints it
 mod resolve; // dns::resolve, dns::reverse, dns::resolver
 mod settings; // servers, transport, time limit, attempts, cache from the options
 mod trace; // --trace dns, in dig's format
+mod tsig; // TSIG keys for update and zone_transfer
 mod update; // dns::update (RFC 2136, TSIG)
 mod zone; // dns::zone_transfer (AXFR)
 

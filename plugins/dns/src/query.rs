@@ -44,6 +44,8 @@ impl QueryOptions {
 
 /// The UDP payload size announced with EDNS (the DNS flag day's value).
 const EDNS_PAYLOAD: u16 = 1232;
+/// The shortest time one UDP attempt gets.
+const MIN_TRY: Duration = Duration::from_millis(200);
 /// The largest message read over TCP (a length prefix is 16 bits).
 const MAX_TCP: usize = 65535;
 
@@ -112,6 +114,10 @@ async fn exchange(message: &Message, server: SocketAddr, tcp: bool) -> DnsResult
         match Message::from_vec(&buf[..n]) {
             Ok(reply) if reply.metadata.id == id && reply.metadata.message_type == MessageType::Response => {
                 return Ok(reply)
+            }
+            // The answer to this question (its id), broken: say so rather than wait.
+            Err(e) if n >= 2 && buf[..2] == id.to_be_bytes() => {
+                return Err(DnsError::Protocol(format!("{server} sent a reply that does not decode: {e}")))
             }
             _ => continue,
         }
@@ -243,8 +249,19 @@ pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &Que
     let limit = settings.timeout;
     let started = Instant::now();
     let fallback = how.tcp_fallback && !settings.tcp;
+    // Over UDP each attempt gets its share of the time limit; over TCP one exchange does.
+    let attempts = if settings.tcp { 1 } else { settings.attempts.max(1) };
+    let per_try = (limit / u32::try_from(attempts).unwrap_or(1)).max(MIN_TRY);
     let outcome = netscript_sdk::block_on_local_timeout(PROTOCOL, &what, limit, async {
-        let reply = exchange(message, server, settings.tcp).await?;
+        let mut tried = 1;
+        let reply = loop {
+            match tokio::time::timeout(per_try, exchange(message, server, settings.tcp)).await {
+                Ok(reply) => break reply?,
+                Err(_) if tried < attempts => tried += 1,
+                // The last attempt waits out the rest of the limit.
+                Err(_) => break exchange(message, server, settings.tcp).await?,
+            }
+        };
         if fallback && reply.metadata.truncation {
             return exchange(message, server, true).await.map(|r| (r, true));
         }
@@ -263,6 +280,7 @@ pub fn ask(settings: &Settings, message: &Message, server: SocketAddr, how: &Que
         ));
     }
     crate::trace::answer(&reply.answers);
+    crate::trace::authority(&reply.authorities);
     Ok(Asked { reply, tcp, elapsed: started.elapsed() })
 }
 
@@ -285,7 +303,8 @@ pub fn register(m: &mut ModuleBuilder) {
         A non-zero rcode is data here, not an error.
 
         Options: those of `dns::resolve` (the first `nameserver` is asked; `tcp`,
-        `timeout`), and `tcp_fallback` (ask again over TCP when the UDP reply is truncated;
+        `timeout`, `attempts`: over UDP the question is sent again, the same id, when an
+        attempt's share of the timeout passes), and `tcp_fallback` (ask again over TCP when the UDP reply is truncated;
         default false), `edns` (EDNS(0) with a 1232-byte payload, default true), `recurse`
         (RD, default true), `dnssec` (the DO bit, default false).
 

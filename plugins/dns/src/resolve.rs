@@ -74,6 +74,9 @@ impl DnsResolver {
         opts.timeout = (settings.timeout / tries).max(MIN_TRY);
         opts.attempts = settings.attempts;
         opts.cache_size = if settings.cache { 4096 } else { 0 };
+        // TTLs as the server gave them (hickory caps them at a day unless told otherwise).
+        let longest = Some(Duration::from_secs(u64::from(u32::MAX)));
+        (opts.positive_max_ttl, opts.negative_max_ttl) = (longest, longest);
         opts.use_hosts_file = ResolveHosts::Never;
         opts.ndots = 0;
         opts.edns0 = true;

@@ -104,7 +104,8 @@ pub fn parse_server(text: &str) -> DnsResult<Vec<SocketAddr>> {
     if text_trimmed.contains(' ') {
         return Err(bad("use ip, ip:port, [v6]:port or host[:port]"));
     }
-    if let Ok(ip) = text_trimmed.parse::<IpAddr>() {
+    let unbracketed = text_trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')).unwrap_or(text_trimmed);
+    if let Ok(ip) = unbracketed.parse::<IpAddr>() {
         let addr = SocketAddr::new(ip, 53);
         netscript_sdk::net::check_addr(addr)?;
         return Ok(vec![addr]);
@@ -125,7 +126,7 @@ pub fn parse_server(text: &str) -> DnsResult<Vec<SocketAddr>> {
         return Ok(vec![addr]);
     }
     if text_trimmed.starts_with('[') && text_trimmed.ends_with(']') {
-        return Err(bad("write an IPv6 address without brackets, or as [v6]:port"));
+        return Err(bad("not an IPv6 address in the brackets"));
     }
     if text_trimmed.split('.').count() == 4 && text_trimmed.split(['.', ':']).take(4).all(|p| p.parse::<u32>().is_ok())
     {
@@ -155,6 +156,7 @@ mod tests {
         assert_eq!(parse_server("127.0.0.1:5353").unwrap(), vec!["127.0.0.1:5353".parse().unwrap()]);
         assert_eq!(parse_server("::1").unwrap(), vec!["[::1]:53".parse().unwrap()]);
         assert_eq!(parse_server("[::1]:5353").unwrap(), vec!["[::1]:5353".parse().unwrap()]);
+        assert_eq!(parse_server("[::1]").unwrap(), vec!["[::1]:53".parse().unwrap()]);
         for bad in ["", "1.2.3.4:99999", "1.2.3.4:0", "a b", "1.2.3.4\r\n", "[::1", "host:"] {
             let err = parse_server(bad).unwrap_err();
             assert!(matches!(err, DnsError::InvalidArgument(_)), "{bad}: {err}");

@@ -26,6 +26,17 @@ pub fn answer(records: &[Record]) {
     }
 }
 
+/// A reply's authority section (the SOA of a negative answer, a referral's NS), after a
+/// `;; AUTHORITY` line as dig prints it.
+pub fn authority(records: &[Record]) {
+    if trace::enabled(PROTOCOL) && !records.is_empty() {
+        trace::received(PROTOCOL, ";; AUTHORITY");
+        for record in records {
+            trace::received(PROTOCOL, &line(record));
+        }
+    }
+}
+
 /// A reply's status line, as dig's header (`;; status: NXDOMAIN, 0 answers, udp`).
 pub fn status(line: &str) {
     if trace::enabled(PROTOCOL) {

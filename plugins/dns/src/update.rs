@@ -12,25 +12,19 @@ use crate::resolve::rcode_name;
 use crate::settings::{parse_server, DEFAULT_TIMEOUT};
 use base64::Engine as _;
 use hickory_proto::op::{Message, OpCode, Query, ResponseCode, UpdateMessage};
-use hickory_proto::rr::rdata::tsig::{TsigAlgorithm, TsigError};
-use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType, TSigner};
+use hickory_proto::rr::rdata::tsig::TsigError;
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecoder, Restrict};
 use hickory_proto::serialize::txt::{parse_ttl, Parser};
 use netscript_sdk::options::Options;
 use netscript_sdk::prelude::*;
-use netscript_sdk::secret::Secret;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The option keys of `dns::update`.
 const KEYS: &[&str] = &["add", "delete", "replace", "present", "absent", "tsig", "ttl", "timeout"];
-/// The keys of the `tsig` map.
-const TSIG_KEYS: &[&str] = &["name", "algorithm", "secret"];
 /// The TTL of an added record that names none.
 const DEFAULT_TTL: u32 = 3600;
 /// The largest TTL (RFC 2181 §8).
 const MAX_TTL: u32 = i32::MAX as u32;
-/// How far the server's clock may be from ours for a signature to count (RFC 8945's
-/// recommended 300 seconds).
-const FUDGE: u16 = 300;
 /// The most entries one update may carry (a message holds at most 65,535 records).
 const MAX_ENTRIES: usize = 65_535;
 
@@ -186,8 +180,18 @@ fn record_of(entry: &Entry, zone: &Name, ttl: u32) -> DnsResult<Record> {
             show(&entry.owner)
         )));
     };
-    let line = format!("{} {ttl} IN {} {data}\n", show(&entry.owner), type_name(rtype));
     let bad = |why: String| DnsError::invalid(format!("bad {} data '{}': {why}", type_name(rtype), quote(data)));
+    // The forms hickory's zone-file parser reads wrong or not at all are read here, to wire.
+    if let Some(wire) = wire_of(rtype, data).map_err(bad)? {
+        let length = u16::try_from(wire.len()).map_err(|_| bad("over 65,535 bytes".into()))?;
+        let mut decoder = BinDecoder::new(&wire);
+        let rdata = RData::read(&mut decoder, rtype, Restrict::new(length)).map_err(|e| bad(e.to_string()))?;
+        let mut record = Record::from_rdata(entry.owner.clone(), ttl, rdata);
+        record.dns_class = DNSClass::IN;
+        return Ok(record);
+    }
+    let data = &joined_blob(rtype, data);
+    let line = format!("{} {ttl} IN {} {data}\n", show(&entry.owner), type_name(rtype));
     // hickory's parsers stop at the fields they need: more would be dropped unseen.
     if let Some(fields) = fields_of(rtype) {
         let given = count_fields(data);
@@ -201,6 +205,115 @@ fn record_of(entry: &Entry, zone: &Name, ttl: u32) -> DnsResult<Record> {
         (Some(record), None) => Ok(record),
         _ => Err(bad("it is not one record".into())),
     }
+}
+
+/// The wire form of data that is not left to hickory's parser: RFC 3597's `\# len HEX` for
+/// any type, character-strings (TXT, SPF) with their `\DDD` escapes as bytes, and DNSKEY,
+/// CDNSKEY, KEY (which hickory will not read from text). `None`: hickory's parser reads it.
+fn wire_of(rtype: RecordType, data: &str) -> Result<Option<Vec<u8>>, String> {
+    if let Some(rest) = data.strip_prefix("\\#") {
+        let mut fields = rest.split_whitespace();
+        let length: usize =
+            fields.next().and_then(|n| n.parse().ok()).ok_or("`\\#` takes a length, then hex: \\# 4 0A000001")?;
+        let hex: String = fields.collect();
+        let bytes = decode_hex(&hex).ok_or("the data after the length is not hex")?;
+        if bytes.len() != length {
+            return Err(format!("the length says {length} bytes, the hex has {}", bytes.len()));
+        }
+        return Ok(Some(bytes));
+    }
+    match rtype {
+        RecordType::TXT | RecordType::Unknown(99) => character_strings(data).map(Some),
+        RecordType::DNSKEY | RecordType::CDNSKEY | RecordType::KEY => {
+            let fields: Vec<&str> = data.split_whitespace().collect();
+            if fields.len() < 4 {
+                return Err("DNSKEY data is flags protocol algorithm base64-key".into());
+            }
+            let number = |text: &str, what: &str| text.parse::<u16>().map_err(|_| format!("bad {what} '{text}'"));
+            let flags = number(fields[0], "flags")?;
+            let (protocol, algorithm) = (number(fields[1], "protocol")?, number(fields[2], "algorithm")?);
+            let (Ok(protocol), Ok(algorithm)) = (u8::try_from(protocol), u8::try_from(algorithm)) else {
+                return Err("protocol and algorithm are 0-255".into());
+            };
+            let key = base64::engine::general_purpose::STANDARD
+                .decode(fields[3..].concat())
+                .map_err(|_| "the key is not base64".to_string())?;
+            let mut wire = flags.to_be_bytes().to_vec();
+            wire.extend([protocol, algorithm]);
+            wire.extend(key);
+            Ok(Some(wire))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Hex digits (any case) as bytes.
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// Character-strings as a zone file writes them (`"two words" more "a \"quote\" \255"`), in
+/// wire form: each a length byte and its bytes.
+fn character_strings(data: &str) -> Result<Vec<u8>, String> {
+    let (mut wire, mut chars) = (Vec::new(), data.chars().peekable());
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let Some(&first) = chars.peek() else { break };
+        let quoted = first == '"';
+        if quoted {
+            chars.next();
+        }
+        let mut text = Vec::new();
+        let mut closed = !quoted;
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted => {
+                    closed = true;
+                    break;
+                }
+                c if !quoted && (c.is_whitespace() || c == '"') => break,
+                '\\' => match chars.next() {
+                    Some(d) if d.is_ascii_digit() => {
+                        let digits: String = [Some(d), chars.next(), chars.next()].into_iter().flatten().collect();
+                        match digits.parse::<u16>() {
+                            Ok(n) if digits.len() == 3 && n <= 255 => text.push(n as u8),
+                            _ => return Err(format!("bad escape \\{digits} (\\000 to \\255)")),
+                        }
+                    }
+                    Some(other) => text.extend(other.to_string().as_bytes()),
+                    None => return Err("a backslash at the end".into()),
+                },
+                other => text.extend(other.to_string().as_bytes()),
+            }
+        }
+        if !closed {
+            return Err("an unclosed quote".into());
+        }
+        let length = u8::try_from(text.len()).map_err(|_| format!("a string of {} bytes (at most 255)", text.len()))?;
+        wire.push(length);
+        wire.extend(text);
+    }
+    if wire.is_empty() {
+        return Err("no string".into());
+    }
+    Ok(wire)
+}
+
+/// `data` with the chunks of a trailing hex field joined, for the types whose parser in
+/// hickory takes it as one field (SSHFP, as dig prints it in 56-character chunks).
+fn joined_blob(rtype: RecordType, data: &str) -> String {
+    let fixed = match rtype {
+        RecordType::SSHFP => 2,
+        _ => return data.to_string(),
+    };
+    let fields: Vec<&str> = data.split_whitespace().collect();
+    if fields.len() <= fixed + 1 {
+        return data.to_string();
+    }
+    format!("{} {}", fields[..fixed].join(" "), fields[fixed..].concat())
 }
 
 /// How many fields the data of a type has, for the types whose parser reads a fixed number.
@@ -316,45 +429,6 @@ impl Sections {
     }
 }
 
-/// The TSIG key of the `tsig` option. The secret is registered as a secret at once, so it
-/// appears in no message. Errors: `InvalidArgument`.
-fn signer_of(tsig: Map) -> DnsResult<(TSigner, String)> {
-    let opts = Options::parse(PROTOCOL, "update", tsig, TSIG_KEYS)?;
-    let secret = match opts.get("secret") {
-        Some(v) if v.is_string() => Secret::new(v.clone().into_string().unwrap_or_default()),
-        Some(v) => {
-            return Err(DnsError::invalid(format!(
-                "update tsig: secret must be a string (base64, as in a BIND key file), not {}",
-                netscript_sdk::options::type_word(v)
-            )))
-        }
-        None => return Err(DnsError::invalid("update tsig: give name, secret (base64) and algorithm")),
-    };
-    let name = opts.string("name")?.ok_or_else(|| DnsError::invalid("update tsig: give the key's name"))?;
-    let key_name = parse_name(&name).map_err(|e| in_option("tsig", e))?;
-    let algorithm = opts.string("algorithm")?.unwrap_or_else(|| "hmac-sha256".into());
-    let algorithm = match algorithm.trim_end_matches('.').to_ascii_lowercase().as_str() {
-        "hmac-sha256" => TsigAlgorithm::HmacSha256,
-        "hmac-sha384" => TsigAlgorithm::HmacSha384,
-        "hmac-sha512" => TsigAlgorithm::HmacSha512,
-        _ => {
-            return Err(DnsError::invalid(format!(
-                "update tsig: unsupported algorithm '{}' (hmac-sha256, hmac-sha384 or hmac-sha512)",
-                quote(&algorithm)
-            )))
-        }
-    };
-    let key = base64::engine::general_purpose::STANDARD.decode(secret.expose().trim()).map_err(|_| {
-        DnsError::invalid("update tsig: the secret is not base64 (as in a BIND key file's secret \"…\")")
-    })?;
-    if key.is_empty() {
-        return Err(DnsError::invalid("update tsig: the secret is empty"));
-    }
-    let signer =
-        TSigner::new(key, algorithm, key_name, FUDGE).map_err(|e| DnsError::invalid(format!("update tsig: {e}")))?;
-    Ok((signer, show(&parse_name(&name)?)))
-}
-
 /// Why a server refused an update, in words.
 fn refusal(code: ResponseCode, tsig_error: Option<TsigError>, key: Option<&str>) -> String {
     let rcode = rcode_name(code);
@@ -368,7 +442,10 @@ fn refusal(code: ResponseCode, tsig_error: Option<TsigError>, key: Option<&str>)
             "the server's clock and this machine's differ by more than 5 minutes (TSIG BADTIME)".into()
         }
         (_, ResponseCode::Refused, None) => "the server takes no unsigned update of this zone: give tsig".into(),
-        (_, ResponseCode::Refused, Some(key)) => format!("the server does not let the key {key} update this zone"),
+        (_, ResponseCode::Refused, Some(key)) => format!(
+            "the server's update policy refused it (the rights of the key {key}, or a check of its own, such as \
+             MX and NS targets needing an address in the zone: see its log)"
+        ),
         (_, ResponseCode::NotAuth, _) => "the server is not authoritative for the zone".into(),
         (_, ResponseCode::NotZone, _) => "a record lies outside the zone".into(),
         (_, ResponseCode::NotImp, _) => "the server does not implement dynamic update".into(),
@@ -393,7 +470,7 @@ fn update(zone: &str, server: &str, opts: Map) -> DnsResult<String> {
     let opts = Options::parse(PROTOCOL, "update", opts, KEYS)?;
     let zone = parse_name(zone)?;
     let limit = opts.duration("timeout", DEFAULT_TIMEOUT)?;
-    let key = opts.map("tsig")?.map(signer_of).transpose()?;
+    let key = opts.map("tsig")?.map(crate::tsig::signer_of).transpose()?;
     let sections = Sections::from(&opts, &zone)?;
     let server = parse_server(server)?[0];
 
@@ -407,7 +484,7 @@ fn update(zone: &str, server: &str, opts: Map) -> DnsResult<String> {
         key.as_ref().map(|(_, name)| format!(", signed with {name}")).unwrap_or_default()
     ));
     for record in &sections.prerequisites {
-        crate::trace::question(&format!("prerequisite {}", describe(record)));
+        crate::trace::question(&format!("prerequisite {}", describe_prerequisite(record)));
     }
     for record in &sections.updates {
         crate::trace::question(&describe(record));
@@ -415,9 +492,9 @@ fn update(zone: &str, server: &str, opts: Map) -> DnsResult<String> {
     message.add_pre_requisites(sections.prerequisites);
     message.add_updates(sections.updates);
     let mut verifier = match &key {
-        Some((signer, _)) => {
-            message.finalize(signer, now()).map_err(|e| DnsError::Protocol(format!("cannot sign the update: {e}")))?
-        }
+        Some((signer, _)) => message
+            .finalize(signer, crate::tsig::now())
+            .map_err(|e| DnsError::Protocol(format!("cannot sign the update: {e}")))?,
         None => None,
     };
     let wire = message.to_vec().map_err(|e| DnsError::Protocol(format!("cannot encode the update: {e}")))?;
@@ -436,9 +513,9 @@ fn update(zone: &str, server: &str, opts: Map) -> DnsResult<String> {
     .map_err(timed_out(&what, limit))?;
     let (bytes, reply) = outcome?;
     let code = reply.metadata.response_code;
-    crate::trace::status(&format!("status: {}", rcode_name(code)));
     let key_name = key.as_ref().map(|(_, name)| name.as_str());
     if code != ResponseCode::NoError && !prerequisite_failed(code) {
+        crate::trace::status(&format!("status: {}", rcode_name(code)));
         let tsig_error = reply.signature().and_then(|s| s.data.error);
         return Err(DnsError::UpdateRefused { what, why: refusal(code, tsig_error, key_name), code: code.into() });
     }
@@ -450,12 +527,12 @@ fn update(zone: &str, server: &str, opts: Map) -> DnsResult<String> {
             ))
         })?;
     }
+    crate::trace::status(&format!(
+        "status: {}{}",
+        rcode_name(code),
+        if verifier.is_some() { ", reply signature verified" } else { "" }
+    ));
     Ok(rcode_name(code))
-}
-
-/// Seconds since the epoch, for the signature's time.
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs()
 }
 
 /// An update or prerequisite record as nsupdate would write it (`add www.example.test. 300
@@ -465,10 +542,20 @@ fn describe(record: &Record) -> String {
     match (record.dns_class, &record.data) {
         (DNSClass::ANY, RData::Update0(RecordType::ANY)) => format!("delete {name} (every record)"),
         (DNSClass::ANY, RData::Update0(_)) => format!("delete {name} {rtype}"),
-        (DNSClass::NONE, RData::Update0(RecordType::ANY)) => format!("{name} absent"),
-        (DNSClass::NONE, RData::Update0(_)) => format!("{name} {rtype} absent"),
         (DNSClass::NONE, _) => format!("delete {}", crate::trace::line(record)),
         _ => format!("add {}", crate::trace::line(record)),
+    }
+}
+
+/// A prerequisite as RFC 2136 §2.4 names it (`www.example.test. A exists`).
+fn describe_prerequisite(record: &Record) -> String {
+    let (name, rtype) = (show(&record.name), type_name(record.record_type()));
+    match (record.dns_class, &record.data) {
+        (DNSClass::ANY, RData::Update0(RecordType::ANY)) => format!("{name} is in use"),
+        (DNSClass::ANY, RData::Update0(_)) => format!("{name} {rtype} exists"),
+        (DNSClass::NONE, RData::Update0(RecordType::ANY)) => format!("{name} is not in use"),
+        (DNSClass::NONE, RData::Update0(_)) => format!("{name} {rtype} does not exist"),
+        _ => format!("{} is in the set", crate::trace::line(record)),
     }
 }
 
@@ -560,6 +647,23 @@ mod tests {
         let txt = entry_from_text(r#"t 1h TXT "two words" "and more""#, &z).unwrap();
         assert_eq!(txt.ttl, Some(3600));
         assert_eq!(crate::records::presentation(&record_of(&txt, &z, 0).unwrap().data), r#""two words" "and more""#);
+        // Escapes are bytes, as nsupdate reads them; data as dns::resolve prints it reads back.
+        let txt = entry_from_text(r#"t TXT "\065BC" x\255y "caf\195\169 \"q\"""#, &z).unwrap();
+        let r = record_of(&txt, &z, 0).unwrap();
+        assert_eq!(crate::records::presentation(&r.data), r#""ABC" "x\255y" "caf\195\169 \"q\"""#);
+        for line in [
+            "h SSHFP 4 2 A8B18D5F0CEA1B2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F 708192A3",
+            "@ DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+ KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==",
+            r"u TYPE65280 \# 4 DEADBEEF",
+            r"u URI \# 8 000A000168747470",
+        ] {
+            let e = entry_from_text(line, &z).unwrap();
+            let r = record_of(&e, &z, 0).unwrap_or_else(|err| panic!("{line}: {err}"));
+            let data = line.splitn(3, ' ').nth(2).unwrap();
+            if !line.contains("URI") {
+                assert_eq!(crate::records::presentation(&r.data), data, "{line}");
+            }
+        }
         let rrset = entry_from_text("www A", &z).unwrap();
         assert!(rrset.data.is_none() && rrset.rtype == Some(RecordType::A));
         assert!(entry_from_text("www", &z).unwrap().rtype.is_none());
@@ -580,6 +684,9 @@ mod tests {
         assert!(bad("www 300 A").contains("needs a type and data"));
         assert!(bad("www 300 A 192.0.2.1 192.0.2.2").contains("2 fields, A takes 1"));
         assert!(bad(r#"@ CAA 0 issue "a b" extra"#).contains("4 fields, CAA takes 3"));
+        assert!(bad(r#"t TXT "open"#).contains("unclosed quote"));
+        assert!(bad(r#"t TXT "\256""#).contains("bad escape"));
+        assert!(bad(r"t TYPE65280 \# 3 ABCD").contains("the length says 3"));
         assert_eq!(count_fields(r#"0 issue "a \" b""#), 3);
         assert!(bad("nope.other.test. A 192.0.2.1").contains("outside the zone"));
     }
