@@ -17,7 +17,7 @@ pub struct Cli {
     /// Script to run (no file and no -e: the REPL).
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Arguments for the script, in ARGS.
+    /// Arguments for the script, in ARGS: everything after FILE, flags too.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
     /// Run CODE instead of a file.
