@@ -128,6 +128,20 @@ pub fn render_at(kind: &str, message: &str, pos: Position, source: &str, name: &
 /// a plugin has not seen yet (the call failed before it) is not known to the host.
 const SENSITIVE_KEYS: &[&str] = &["password", "passwd", "secret", "token", "api_key", "apikey"];
 
+/// Where a string literal's text ends: its closing quote (an escaped one does not count),
+/// else the end of the line (the rest is masked too).
+fn literal_end(text: &str, quote: char) -> usize {
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            c if c == quote && !escaped => return i,
+            _ => escaped = false,
+        }
+    }
+    text.len()
+}
+
 /// A source line as an error shows it: secrets the host knows, and string literals given to
 /// a sensitive key (`secret: "…"`, `password = "…"`), as `****`.
 fn shown_source(line: &str) -> String {
@@ -145,8 +159,11 @@ fn shown_source(line: &str) -> String {
         let rest = &known[after_key..];
         let trimmed = rest.trim_start_matches(|c: char| c == '"' || c == '_' || c.is_ascii_alphanumeric());
         let trimmed = trimmed.trim_start();
-        let value = trimmed.strip_prefix([':', '=']).map(str::trim_start).and_then(|v| v.strip_prefix('"'));
-        match value.and_then(|v| v.find('"').map(|end| (v, end))) {
+        let value = trimmed.strip_prefix([':', '=']).map(str::trim_start).and_then(|v| {
+            let quote = v.chars().next().filter(|c| *c == '"' || *c == '`')?;
+            Some((&v[1..], quote))
+        });
+        match value.map(|(v, quote)| (v, literal_end(v, quote))) {
             Some((v, end)) => {
                 let literal_start = known.len() - v.len();
                 out.push_str(&known[at..literal_start]);
@@ -175,6 +192,9 @@ mod tests {
         );
         assert_eq!(shown_source(r#"let password = "hunter2"; f(password)"#), r#"let password = "****"; f(password)"#);
         assert_eq!(shown_source(r#"let "secret": x"#), r#"let "secret": x"#);
+        assert_eq!(shown_source(r#"f(#{ secret: "ab\"cdTAIL" })"#), r#"f(#{ secret: "****" })"#);
+        assert_eq!(shown_source("f(#{ secret: `BTSECRET` })"), "f(#{ secret: `****` })");
+        assert_eq!(shown_source(r#"f(#{ token: "open"#), r#"f(#{ token: "****"#);
         let out = render_at("E", "m", Position::new(1, 40), r#"f(#{ password: "a long secret value" }).foo()"#, "x");
         let lines: Vec<&str> = out.lines().collect();
         let caret = lines[2].find('^').unwrap() - " 1 | ".len();

@@ -436,8 +436,24 @@ impl Bind {
         let conf_path = format!("{d}/named.conf");
         let log = std::fs::File::create(dir.path().join("named.log")).unwrap();
         let peer = Peer::start_logged("named", "named", &["-f", "-u", "root", "-c", &conf_path], log);
-        // Ready when it answers over TCP (it binds UDP and TCP together).
-        peer.accepting_on(port, Duration::from_secs(15))
+        // Ready when it answers over TCP (it binds UDP and TCP together) and has loaded its
+        // zones (before that it answers SERVFAIL).
+        let peer = peer.accepting_on(port, Duration::from_secs(15))?;
+        let start = Instant::now();
+        let port = port.to_string();
+        while start.elapsed() < Duration::from_secs(15) {
+            let loaded = ["example.test", "audit.test", "skew.test", "127.in-addr.arpa"].iter().all(|zone| {
+                Command::new("dig")
+                    .args(["@127.0.0.1", "-p", &port, "+short", "+norecurse", "+time=1", "+tries=1", zone, "SOA"])
+                    .output()
+                    .is_ok_and(|out| !out.stdout.is_empty())
+            });
+            if loaded {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(peer)
     }
 
     /// `127.0.0.1:PORT`, the `nameserver` option's form.

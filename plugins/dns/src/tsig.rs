@@ -60,3 +60,20 @@ pub fn signer_of(tsig: Map) -> DnsResult<(TSigner, String)> {
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs()
 }
+
+/// Why a server rejected a signed request, in words, from the TSIG error of its reply.
+pub fn why_refused(error: Option<hickory_proto::rr::rdata::tsig::TsigError>, key: Option<&str>) -> Option<String> {
+    use hickory_proto::rr::rdata::tsig::TsigError;
+    Some(match error? {
+        TsigError::BadKey => format!(
+            "the server does not know the key {} (TSIG BADKEY): check its name and algorithm",
+            key.unwrap_or("given")
+        ),
+        TsigError::BadSig => "the signature does not match (TSIG BADSIG): check the secret".into(),
+        TsigError::BadTime => {
+            "the server's clock and this machine's differ by more than 5 minutes (TSIG BADTIME)".into()
+        }
+        TsigError::BadTrunc => "the server rejected a truncated signature (TSIG BADTRUNC)".into(),
+        TsigError::Unknown(n) => format!("TSIG error {n}"),
+    })
+}

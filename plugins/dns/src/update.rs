@@ -432,15 +432,10 @@ impl Sections {
 /// Why a server refused an update, in words.
 fn refusal(code: ResponseCode, tsig_error: Option<TsigError>, key: Option<&str>) -> String {
     let rcode = rcode_name(code);
+    if let Some(why) = crate::tsig::why_refused(tsig_error, key) {
+        return format!("{rcode}: {why}");
+    }
     let why = match (tsig_error, code, key) {
-        (Some(TsigError::BadKey), ..) => format!(
-            "the server does not know the key {} (TSIG BADKEY): check its name and algorithm",
-            key.unwrap_or("given")
-        ),
-        (Some(TsigError::BadSig), ..) => "the signature does not match (TSIG BADSIG): check the secret".into(),
-        (Some(TsigError::BadTime), ..) => {
-            "the server's clock and this machine's differ by more than 5 minutes (TSIG BADTIME)".into()
-        }
         (_, ResponseCode::Refused, None) => "the server takes no unsigned update of this zone: give tsig".into(),
         (_, ResponseCode::Refused, Some(key)) => format!(
             "the server's update policy refused it (the rights of the key {key}, or a check of its own, such as \

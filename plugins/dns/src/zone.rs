@@ -49,7 +49,9 @@ fn transfer(
     let received = std::sync::atomic::AtomicUsize::new(0);
     let outcome = netscript_sdk::block_on_local_timeout(PROTOCOL, &what, limit, async {
         let mut stream = send_over_tcp(&wire, server).await?;
-        read_zone(&mut stream, server, &zone, message.metadata.id, max_records, &received, verifier.as_mut()).await
+        let key_name = key.as_ref().map(|(_, name)| name.as_str());
+        let expected = Expected { zone: &zone, id: message.metadata.id, max_records };
+        read_zone(&mut stream, server, expected, &received, verifier.as_mut(), key_name).await
     })
     .map_err(|e| {
         let so_far = received.load(std::sync::atomic::Ordering::Relaxed);
@@ -65,16 +67,23 @@ fn transfer(
     Ok(records)
 }
 
-/// Reads the transfer's messages until the closing SOA.
+/// What a transfer's replies must be: of `zone`, answering `id`, at most `max_records`.
+struct Expected<'a> {
+    zone: &'a Name,
+    id: u16,
+    max_records: usize,
+}
+
+/// Reads the transfer's messages until the closing SOA, counting them in `received`.
 async fn read_zone(
     stream: &mut tokio::net::TcpStream,
     server: SocketAddr,
-    zone: &Name,
-    id: u16,
-    max_records: usize,
+    expected: Expected<'_>,
     received: &std::sync::atomic::AtomicUsize,
     mut verifier: Option<&mut TSigVerifier>,
+    key_name: Option<&str>,
 ) -> DnsResult<Vec<Record>> {
+    let Expected { zone, id, max_records } = expected;
     let shown = show(zone);
     let mut records: Vec<Record> = Vec::new();
     loop {
@@ -94,12 +103,22 @@ async fn read_zone(
         }
         let code = reply.metadata.response_code;
         if code != ResponseCode::NoError {
-            let tsig =
-                reply.signature().and_then(|s| s.data.error).map(|e| format!(" (TSIG {e:?})")).unwrap_or_default();
+            let tsig_error = reply.signature().and_then(|s| s.data.error);
+            let why = crate::tsig::why_refused(tsig_error, key_name).unwrap_or_else(|| {
+                match code {
+                    ResponseCode::NotAuth => "the server is not authoritative for the zone",
+                    ResponseCode::Refused if key_name.is_none() => {
+                        "the server does not allow this transfer (unsigned: does it want tsig?)"
+                    }
+                    ResponseCode::Refused => "the server does not allow this transfer with this key",
+                    _ => "the server refused the transfer",
+                }
+                .to_string()
+            });
             return Err(DnsError::NoNameservers {
                 name: shown,
                 rtype: "AXFR".into(),
-                rcode: format!("{}{tsig}", rcode_name(code)),
+                rcode: format!("{}: {why}", rcode_name(code)),
                 code: Some(code.into()),
             });
         }
