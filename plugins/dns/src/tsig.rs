@@ -18,8 +18,8 @@ const TSIG_KEYS: &[&str] = &["name", "algorithm", "secret"];
 /// recommended 300 seconds).
 const FUDGE: u16 = 300;
 
-/// The TSIG key of the `tsig` option, and its name as shown. The secret is registered as a secret at once, so it
-/// appears in no message. Errors: `InvalidArgument`.
+/// The TSIG key of the `tsig` option, and its name as shown. The secret is registered as a
+/// secret at once, so it appears in no message. Errors: `InvalidArgument`.
 pub fn signer_of(tsig: Map) -> DnsResult<(TSigner, String)> {
     let opts = Options::parse(PROTOCOL, "tsig", tsig, TSIG_KEYS)?;
     let secret = match opts.get("secret") {
@@ -52,8 +52,9 @@ pub fn signer_of(tsig: Map) -> DnsResult<(TSigner, String)> {
     if key.is_empty() {
         return Err(DnsError::invalid("tsig: the secret is empty"));
     }
+    let shown = show(&key_name);
     let signer = TSigner::new(key, algorithm, key_name, FUDGE).map_err(|e| DnsError::invalid(format!("tsig: {e}")))?;
-    Ok((signer, show(&parse_name(&name)?)))
+    Ok((signer, shown))
 }
 
 /// Seconds since the epoch, for the signature's time.
