@@ -366,8 +366,8 @@ pub fn register(m: &mut ModuleBuilder) {
         &["options"],
         r#"
         A resolver with its own settings (the options of `dns::resolve`), to ask many
-        questions the same way; cheap to share between `parallel` closures (one cache when
-        `cache: true`). Methods: `.resolve(name, rtype)`, `.reverse(ip)`,
+        questions the same way; cheap to share between `parallel` closures (each thread asks
+        through its own hickory resolver, and with `cache: true` keeps its own cache). Methods: `.resolve(name, rtype)`, `.reverse(ip)`,
         `.query(name, rtype)` (see `dns::query`).
 
         ```rhai
