@@ -47,5 +47,7 @@ pub fn builtin_plugins() -> Vec<PluginInfo> {
     list.push(netscript_http::plugin());
     #[cfg(feature = "dns")]
     list.push(netscript_dns::plugin());
+    #[cfg(feature = "mail")]
+    list.push(netscript_mail::plugin());
     list
 }

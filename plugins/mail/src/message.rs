@@ -1,0 +1,237 @@
+//! `mail::message`: RFC 5322 text from a script map (`from`, `to`, `cc`, `bcc`, `reply_to`,
+//! `subject`, `text`, `html`, `attachments`, `headers`, `date`, `message_id`) on lettre's
+//! builder: UTF-8 headers and display names encoded per RFC 2047, multipart/alternative for
+//! text and HTML, attachments typed by their extension, and `Bcc` never written into the
+//! text (it stays in the envelope). A CR or LF in any header field is refused before anything
+//! is built.
+
+use crate::error::{MailError, MailResult};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use netscript_sdk::options::{type_word, Options};
+use netscript_sdk::prelude::*;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The keys a message map may have.
+pub const KEYS: &[&str] =
+    &["from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "attachments", "headers", "date", "message_id"];
+
+/// A built message: its text, and the envelope (sender, every recipient, Bcc included).
+pub struct Built {
+    /// The RFC 5322 text.
+    pub raw: Vec<u8>,
+    /// The envelope sender.
+    pub from: String,
+    /// The envelope recipients: To, Cc and Bcc.
+    pub recipients: Vec<String>,
+}
+
+fn invalid(message: impl Into<String>) -> MailError {
+    MailError::InvalidArgument(message.into())
+}
+
+/// Text shown in a message: escaped, at most 100 characters.
+fn quote(text: &str) -> String {
+    let shown: String = text.chars().take(100).collect::<String>().escape_debug().to_string();
+    if text.chars().count() > 100 {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+/// Refuses CR and LF in a header field (header injection).
+fn one_line(field: &str, text: &str) -> MailResult<()> {
+    if text.contains(['\r', '\n']) {
+        return Err(invalid(format!("mail::message: {field} contains CR or LF: '{}'", quote(text))));
+    }
+    Ok(())
+}
+
+/// One mailbox: `"Name <a@example.com>"`, `"a@example.com"` or `#{ name, address }`.
+fn mailbox(field: &str, value: &Dynamic) -> MailResult<Mailbox> {
+    if let Some(text) = value.read_lock::<ImmutableString>() {
+        one_line(field, &text)?;
+        return text
+            .trim()
+            .parse::<Mailbox>()
+            .map_err(|e| invalid(format!("mail::message: {field}: bad address '{}': {e}", quote(&text))));
+    }
+    if let Some(map) = value.read_lock::<Map>() {
+        let get = |key: &str| map.get(key).and_then(|v| v.clone().into_string().ok());
+        let address =
+            get("address").ok_or_else(|| invalid(format!("mail::message: {field}: a map needs an address")))?;
+        one_line(field, &address)?;
+        let name = get("name").filter(|n| !n.is_empty());
+        if let Some(name) = &name {
+            one_line(field, name)?;
+        }
+        let parsed = address
+            .trim()
+            .parse()
+            .map_err(|e| invalid(format!("mail::message: {field}: bad address '{}': {e}", quote(&address))))?;
+        return Ok(Mailbox::new(name, parsed));
+    }
+    Err(invalid(format!(
+        "mail::message: {field} must be an address string or #{{ name, address }}, not {}",
+        type_word(value)
+    )))
+}
+
+/// The mailboxes of a field: one, or an array of them.
+fn mailboxes(field: &str, value: Option<&Dynamic>) -> MailResult<Vec<Mailbox>> {
+    match value {
+        None => Ok(Vec::new()),
+        Some(v) if v.is_array() => v.clone().cast::<Array>().iter().map(|item| mailbox(field, item)).collect(),
+        Some(v) => Ok(vec![mailbox(field, v)?]),
+    }
+}
+
+/// One attachment: a file path, or `#{ name, data, content_type }`.
+fn attachment(value: &Dynamic) -> MailResult<SinglePart> {
+    let (name, data, content_type) = if let Some(path) = value.read_lock::<ImmutableString>() {
+        let checked = netscript_sdk::host().check_read(std::path::Path::new(path.as_str()))?;
+        let data = std::fs::read(&checked)
+            .map_err(|e| invalid(format!("mail::message: attachment '{}': {e}", quote(&path))))?;
+        let name = checked.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string());
+        (name, data, None)
+    } else if let Some(map) = value.read_lock::<Map>() {
+        let name = map
+            .get("name")
+            .and_then(|v| v.clone().into_string().ok())
+            .ok_or_else(|| invalid("mail::message: an attachment map needs a name"))?;
+        let data = match map.get("data") {
+            Some(v) if v.is_blob() => v.clone().cast::<Blob>(),
+            Some(v) if v.is_string() => v.clone().into_string().unwrap_or_default().into_bytes(),
+            Some(v) => {
+                return Err(invalid(format!(
+                    "mail::message: attachment data must be a blob or string, not {}",
+                    type_word(v)
+                )))
+            }
+            None => return Err(invalid(format!("mail::message: attachment '{}' has no data", quote(&name)))),
+        };
+        let content_type = map.get("content_type").and_then(|v| v.clone().into_string().ok());
+        (name, data, content_type)
+    } else {
+        return Err(invalid(format!(
+            "mail::message: an attachment is a file path or #{{ name, data, content_type }}, not {}",
+            type_word(value)
+        )));
+    };
+    one_line("attachment name", &name)?;
+    let content_type = match content_type {
+        Some(text) => {
+            one_line("content_type", &text)?;
+            ContentType::parse(&text)
+                .map_err(|_| invalid(format!("mail::message: bad content_type '{}'", quote(&text))))?
+        }
+        None => ContentType::parse(mime_guess::from_path(&name).first_or_octet_stream().essence_str())
+            .unwrap_or(ContentType::TEXT_PLAIN),
+    };
+    Ok(Attachment::new(name).body(data, content_type))
+}
+
+/// Builds the message of `msg`. Errors: `InvalidArgument` (a missing `from`, a bad address,
+/// CR/LF in a header, an unknown key, a bad attachment), `PermissionDenied` (an attachment
+/// path outside `--allow-read`).
+pub fn build(msg: Map) -> MailResult<Built> {
+    let opts = Options::parse(crate::error::PROTOCOL, "message", msg, KEYS)?;
+    let from = mailbox("from", opts.get("from").ok_or_else(|| invalid("mail::message: give from"))?)?;
+    let (to, cc, bcc) =
+        (mailboxes("to", opts.get("to"))?, mailboxes("cc", opts.get("cc"))?, mailboxes("bcc", opts.get("bcc"))?);
+    let reply_to = mailboxes("reply_to", opts.get("reply_to"))?;
+    let mut builder = lettre::Message::builder().from(from.clone());
+    for m in &to {
+        builder = builder.to(m.clone());
+    }
+    for m in &cc {
+        builder = builder.cc(m.clone());
+    }
+    for m in &bcc {
+        builder = builder.bcc(m.clone());
+    }
+    for m in reply_to {
+        builder = builder.reply_to(m);
+    }
+    if let Some(subject) = opts.string("subject")? {
+        one_line("subject", &subject)?;
+        builder = builder.subject(subject);
+    }
+    builder = match opts.get("date") {
+        None => builder.date_now(),
+        Some(v) => match v.as_float().ok().or_else(|| v.as_int().ok().map(|n| n as f64)) {
+            Some(secs) if (0.0..1e11).contains(&secs) => {
+                builder.date(UNIX_EPOCH + Duration::from_secs_f64(secs))
+            }
+            _ => return Err(invalid("mail::message: date is seconds since the epoch (now() gives them)")),
+        },
+    };
+    let domain = from.email.domain().to_string();
+    builder = match opts.string("message_id")? {
+        Some(id) => {
+            one_line("message_id", &id)?;
+            let id = if id.starts_with('<') { id } else { format!("<{id}>") };
+            builder.message_id(Some(id))
+        }
+        None => builder.message_id(Some(format!("<{:016x}.{:x}@{domain}>", fastrand_u64(), unix_nanos()))),
+    };
+    if let Some(headers) = opts.map("headers")? {
+        for (name, value) in headers {
+            let value = value
+                .into_string()
+                .map_err(|t| invalid(format!("mail::message: header {name} must be a string, not {t}")))?;
+            one_line(&format!("header {name}"), &value)?;
+            one_line("a header name", &name)?;
+            let header = HeaderName::new_from_ascii(name.to_string())
+                .map_err(|_| invalid(format!("mail::message: bad header name '{}'", quote(&name))))?;
+            builder = builder.raw_header(HeaderValue::new(header, value));
+        }
+    }
+    let text = opts.string("text")?;
+    let html = opts.string("html")?;
+    let body: Option<MultiPart> = match (&text, &html) {
+        (Some(t), Some(h)) => Some(MultiPart::alternative_plain_html(t.clone(), h.clone())),
+        _ => None,
+    };
+    let single = match (&text, &html) {
+        (Some(_), Some(_)) => None,
+        (_, Some(h)) => Some(SinglePart::html(h.clone())),
+        (t, None) => Some(SinglePart::plain(t.clone().unwrap_or_default())),
+    };
+    let attachments: Vec<SinglePart> = match opts.get("attachments") {
+        None => Vec::new(),
+        Some(v) if v.is_array() => v.clone().cast::<Array>().iter().map(attachment).collect::<MailResult<_>>()?,
+        Some(v) => vec![attachment(v)?],
+    };
+    let message = if attachments.is_empty() {
+        match (body, single) {
+            (Some(multi), _) => builder.multipart(multi),
+            (None, Some(part)) => builder.singlepart(part),
+            (None, None) => builder.body(String::new()),
+        }
+    } else {
+        let mut mixed = MultiPart::mixed().build();
+        mixed = match (body, single) {
+            (Some(multi), _) => mixed.multipart(multi),
+            (None, Some(part)) if text.is_some() || html.is_some() => mixed.singlepart(part),
+            _ => mixed,
+        };
+        for part in attachments {
+            mixed = mixed.singlepart(part);
+        }
+        builder.multipart(mixed)
+    }
+    .map_err(|e| invalid(format!("mail::message: {e}")))?;
+    let recipients = to.iter().chain(&cc).chain(&bcc).map(|m| m.email.to_string()).collect();
+    Ok(Built { raw: message.formatted(), from: from.email.to_string(), recipients })
+}
+
+fn unix_nanos() -> u128 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+}
+
+fn fastrand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(unix_nanos())
+}
