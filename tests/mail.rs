@@ -114,7 +114,7 @@ open(sys.argv[1], "wb").write(bytes(m))
             "[\"<a@example.org>\", \"Bee<b@example.org>\"]",
             "c@example.org",
             "Grüße — report",
-            "id-1@example.org",
+            "<id-1@example.org>",
             "2026-12-01T10:00:00+01:00",
             "one",
             "plain body é",
@@ -189,4 +189,37 @@ fn hostile_messages_are_parsed_without_a_crash() {
         print(mail::parse(blob(1000, 0xff)).attachments.len() >= 0);"#;
     let out = eval(script).ok().stdout;
     assert_eq!(out.lines().collect::<Vec<_>>(), ["map", "map", "map", "map", "true"], "{out}");
+}
+
+#[test]
+fn what_a_first_user_found_stays_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}}: ${{e.message}}`; }} }}
+        let base = #{{ from: "a@example.com", to: "b@example.com" }};
+        // Attachment bytes are always base64 (NUL, bare LF), non-ASCII text says its charset.
+        let raw = mail::message(base + #{{ attachments: [#{{ name: "nul.bin", data: blob(5, 0) }}, #{{ name: "a.txt", data: "café\n" }}] }});
+        let text = raw.as_string();
+        print(text.contains("AAAAAAA=") && text.contains("text/plain; charset=utf-8"));
+        print(why(|| mail::message(base + #{{ attachments: ["{fifo}"] }})));
+        print(why(|| mail::message(base + #{{ headers: #{{ Subject: "dup" }} }})));
+        print(why(|| mail::message(base + #{{ message_id: "not an id" }})));
+        // Ids keep their brackets; every To: line counts; CJK charsets decode.
+        let o = mail::parse("From: a@example.com\r\nTo: one@example.com\r\nTo: Two <two@example.com>\r\nMessage-ID: <orig-1@example.com>\r\nReferences: <r0@example.com> <r1@example.com>\r\nSubject: =?shift_jis?b?g2WDWINn?=\r\n\r\nx");
+        print(`${{o.message_id}} | ${{o.headers.References}} | ${{o.to.len()}} | ${{o.subject}}`);
+        // A second text part in multipart/mixed is an attachment, not lost.
+        let m = mail::parse("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b\r\nContent-Type: text/plain\r\n\r\ntwo\r\n--b--\r\n");
+        let t = m.text; t.trim(); print(`${{t}} ${{m.attachments.len()}}`);"#,
+        fifo = fifo.display()
+    );
+    let out = run(&["--allow-read", "-e", &script]).ok().stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "true", "{out}");
+    assert!(lines[1].contains("is not a regular file"), "{}", lines[1]);
+    assert!(lines[2].contains("written from the message's own keys"), "{}", lines[2]);
+    assert!(lines[3].contains("is not an id like"), "{}", lines[3]);
+    assert_eq!(lines[4], "<orig-1@example.com> | <r0@example.com> <r1@example.com> | 2 | テスト");
+    assert_eq!(lines[5], "one 1");
 }

@@ -26,8 +26,10 @@ fn register_all(m: &mut ModuleBuilder) {
         or an array of them), `subject`, `text`, `html` (both: multipart/alternative),
         `attachments` (file paths, or `#{ name, data, content_type }`; the type defaults by
         extension), `headers` (a map of more header fields), `date` (seconds since the epoch;
-        default now), `message_id` (default a fresh one at the sender's domain). Non-ASCII
-        subjects and names are encoded per RFC 2047. `Bcc` is never written into the text.
+        default now), `message_id` (`<unique@domain>`; default a fresh one at the sender's
+        domain). At least one of `to`, `cc`, `bcc` is needed. Non-ASCII subjects and names
+        are encoded per RFC 2047, attachments base64. `Bcc` is never written into the text;
+        `headers` cannot set the fields the message writes itself (From, Subject, Date …).
 
         ```rhai
         let raw = mail::message(#{
@@ -46,7 +48,7 @@ fn register_all(m: &mut ModuleBuilder) {
     });
     let doc = r#"
         A message (a blob or string of RFC 5322 text) read into `#{ from, to, cc, reply_to,
-        subject, date, message_id, headers, text, html, attachments }`: addresses as
+        subject, date, message_id (with its <>), headers, text, html, attachments }`: addresses as
         `#{ name, address }` (`from` one, the others arrays), `date` in RFC 3339, `headers` a
         map of every field (an array for a repeated one), `text` and `html` the first
         text/plain and text/html bodies (`()` when there is none), `attachments` as

@@ -6,8 +6,8 @@
 //! is built.
 
 use crate::error::{MailError, MailResult};
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use netscript_sdk::options::{type_word, Options};
 use netscript_sdk::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,6 +15,21 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The keys a message map may have.
 pub const KEYS: &[&str] =
     &["from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "attachments", "headers", "date", "message_id"];
+
+/// The fields `mail::message` writes itself; `headers` may not set them.
+const OWN_HEADERS: &[&str] = &[
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+];
 
 /// A built message: its text, and the envelope (sender, every recipient, Bcc included).
 pub struct Built {
@@ -91,6 +106,10 @@ fn mailboxes(field: &str, value: Option<&Dynamic>) -> MailResult<Vec<Mailbox>> {
 fn attachment(value: &Dynamic) -> MailResult<SinglePart> {
     let (name, data, content_type) = if let Some(path) = value.read_lock::<ImmutableString>() {
         let checked = netscript_sdk::host().check_read(std::path::Path::new(path.as_str()))?;
+        // A FIFO or a device would block or never end: only regular files are attached.
+        if !std::fs::metadata(&checked).is_ok_and(|m| m.is_file()) && checked.exists() {
+            return Err(invalid(format!("mail::message: attachment '{}' is not a regular file", quote(&path))));
+        }
         let data = std::fs::read(&checked)
             .map_err(|e| invalid(format!("mail::message: attachment '{}': {e}", quote(&path))))?;
         let name = checked.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string());
@@ -126,10 +145,22 @@ fn attachment(value: &Dynamic) -> MailResult<SinglePart> {
             ContentType::parse(&text)
                 .map_err(|_| invalid(format!("mail::message: bad content_type '{}'", quote(&text))))?
         }
-        None => ContentType::parse(mime_guess::from_path(&name).first_or_octet_stream().essence_str())
-            .unwrap_or(ContentType::TEXT_PLAIN),
+        None => {
+            let guessed = mime_guess::from_path(&name).first_or_octet_stream();
+            let essence = guessed.essence_str();
+            // Text that is not ASCII says its charset, as Python's email package writes it.
+            let text = if guessed.type_() == "text" && !data.is_ascii() && std::str::from_utf8(&data).is_ok() {
+                format!("{essence}; charset=utf-8")
+            } else {
+                essence.to_string()
+            };
+            ContentType::parse(&text).unwrap_or(ContentType::TEXT_PLAIN)
+        }
     };
-    Ok(Attachment::new(name).body(data, content_type))
+    // Base64 always: attachment bytes (NUL, bare CR or LF) never go out raw.
+    let body = Body::new_with_encoding(data, ContentTransferEncoding::Base64)
+        .map_err(|_| invalid(format!("mail::message: attachment '{}' cannot be encoded", quote(&name))))?;
+    Ok(Attachment::new(name).body(body, content_type))
 }
 
 /// Builds the message of `msg`. Errors: `InvalidArgument` (a missing `from`, a bad address,
@@ -161,18 +192,25 @@ pub fn build(msg: Map) -> MailResult<Built> {
     builder = match opts.get("date") {
         None => builder.date_now(),
         Some(v) => match v.as_float().ok().or_else(|| v.as_int().ok().map(|n| n as f64)) {
-            Some(secs) if (0.0..1e11).contains(&secs) => {
-                builder.date(UNIX_EPOCH + Duration::from_secs_f64(secs))
-            }
+            Some(secs) if (0.0..1e11).contains(&secs) => builder.date(UNIX_EPOCH + Duration::from_secs_f64(secs)),
             _ => return Err(invalid("mail::message: date is seconds since the epoch (now() gives them)")),
         },
     };
-    let domain = from.email.domain().to_string();
+    // The default id's domain: the sender's when it is ASCII, else "localhost".
+    let domain = Some(from.email.domain()).filter(|d| d.is_ascii()).unwrap_or("localhost").to_string();
     builder = match opts.string("message_id")? {
         Some(id) => {
             one_line("message_id", &id)?;
-            let id = if id.starts_with('<') { id } else { format!("<{id}>") };
-            builder.message_id(Some(id))
+            let bare = id.strip_prefix('<').and_then(|i| i.strip_suffix('>')).unwrap_or(&id);
+            let well_formed = bare.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty())
+                && bare.chars().all(|c| c.is_ascii_graphic() && !"<>()[]\\,;:\"".contains(c) || c == '@' || c == '.');
+            if !well_formed {
+                return Err(invalid(format!(
+                    "mail::message: message_id '{}' is not an id like <unique@example.com>",
+                    quote(&id)
+                )));
+            }
+            builder.message_id(Some(format!("<{bare}>")))
         }
         None => builder.message_id(Some(format!("<{:016x}.{:x}@{domain}>", fastrand_u64(), unix_nanos()))),
     };
@@ -183,6 +221,12 @@ pub fn build(msg: Map) -> MailResult<Built> {
                 .map_err(|t| invalid(format!("mail::message: header {name} must be a string, not {t}")))?;
             one_line(&format!("header {name}"), &value)?;
             one_line("a header name", &name)?;
+            if OWN_HEADERS.iter().any(|own| own.eq_ignore_ascii_case(&name)) {
+                return Err(invalid(format!(
+                    "mail::message: headers: {name} is written from the message's own keys (from, to, subject, date, \
+                     message_id …), not from headers"
+                )));
+            }
             let header = HeaderName::new_from_ascii(name.to_string())
                 .map_err(|_| invalid(format!("mail::message: bad header name '{}'", quote(&name))))?;
             builder = builder.raw_header(HeaderValue::new(header, value));

@@ -5,7 +5,7 @@
 //! parse runs behind a panic guard: the worst input gives an error, never a crash.
 
 use crate::error::{MailError, MailResult};
-use mail_parser::{Address, HeaderValue, MessageParser, MessagePart, MimeHeaders};
+use mail_parser::{Address, HeaderName, HeaderValue, MessageParser, MessagePart, MimeHeaders};
 use netscript_sdk::prelude::*;
 
 /// An address list as an array of `#{ name, address }` (group members flattened).
@@ -22,11 +22,13 @@ fn addresses(list: Option<&Address<'_>>) -> Array {
 }
 
 /// A header value as text: decoded words and lists joined, else the raw field.
-fn header_text(value: &HeaderValue<'_>, raw: &str) -> String {
+/// Unstructured fields are given decoded (encoded words and all); every other field as it
+/// is written, unfolded (message ids keep their brackets, addresses their display form).
+fn header_text(name: &HeaderName<'_>, value: &HeaderValue<'_>, raw: &str) -> String {
+    let unstructured = matches!(name, HeaderName::Subject | HeaderName::Comments);
     match value {
-        HeaderValue::Text(text) => text.to_string(),
-        HeaderValue::TextList(list) => list.join(", "),
-        _ => raw.split("\r\n").chain([]).collect::<Vec<_>>().join("").replace('\n', "").trim().to_string(),
+        HeaderValue::Text(text) if unstructured => text.to_string(),
+        _ => raw.replace("\r\n", "").replace('\n', "").trim().to_string(),
     }
 }
 
@@ -53,20 +55,33 @@ fn parse_unguarded(raw: &[u8]) -> MailResult<Map> {
         .parse(raw)
         .ok_or_else(|| MailError::InvalidArgument("mail::parse: no message headers found".into()))?;
     let mut map = Map::new();
-    map.insert("from".into(), addresses(message.from()).into_iter().next().unwrap_or(Dynamic::UNIT));
-    map.insert("to".into(), addresses(message.to()).into());
-    map.insert("cc".into(), addresses(message.cc()).into());
-    map.insert("reply_to".into(), addresses(message.reply_to()).into());
+    // Every field of the name counts (a message may carry two To: lines).
+    let all = |name: HeaderName<'_>| -> Array {
+        message
+            .headers()
+            .iter()
+            .filter(|h| h.name == name)
+            .flat_map(|h| match &h.value {
+                HeaderValue::Address(a) => addresses(Some(a)),
+                _ => Array::new(),
+            })
+            .collect()
+    };
+    map.insert("from".into(), all(HeaderName::From).into_iter().next().unwrap_or(Dynamic::UNIT));
+    map.insert("to".into(), all(HeaderName::To).into());
+    map.insert("cc".into(), all(HeaderName::Cc).into());
+    map.insert("reply_to".into(), all(HeaderName::ReplyTo).into());
     let text = |v: Option<&str>| v.map_or(Dynamic::UNIT, |s| s.to_string().into());
     map.insert("subject".into(), text(message.subject()));
     map.insert("date".into(), message.date().map_or(Dynamic::UNIT, |d| d.to_rfc3339().into()));
-    map.insert("message_id".into(), text(message.message_id()));
+    // With its angle brackets, as Python gives it (ready for In-Reply-To and References).
+    map.insert("message_id".into(), message.message_id().map_or(Dynamic::UNIT, |id| format!("<{id}>").into()));
     let mut headers = Map::new();
     for header in message.headers() {
         let start = header.offset_start as usize;
         let end = (header.offset_end as usize).min(raw.len());
         let raw_value = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
-        let value: Dynamic = header_text(&header.value, &raw_value).into();
+        let value: Dynamic = header_text(&header.name, &header.value, &raw_value).into();
         let name = header.name.as_str().to_string();
         match headers.get_mut(name.as_str()) {
             None => {
@@ -85,8 +100,27 @@ fn parse_unguarded(raw: &[u8]) -> MailResult<Map> {
     let html_body = message.html_bodies().find_map(|p| body_of(p, "html"));
     map.insert("text".into(), text_body.map_or(Dynamic::UNIT, Dynamic::from));
     map.insert("html".into(), html_body.map_or(Dynamic::UNIT, Dynamic::from));
+    // Text parts beyond the first of each kind are attachments, as Python lists them.
+    let chosen = [
+        message.text_body.iter().copied().find(|&i| message.part(i).and_then(|p| body_of(p, "plain")).is_some()),
+        message.html_body.iter().copied().find(|&i| message.part(i).and_then(|p| body_of(p, "html")).is_some()),
+    ];
+    let mut extra: Vec<u32> = message
+        .text_body
+        .iter()
+        .chain(&message.html_body)
+        .copied()
+        .filter(|i| !chosen.contains(&Some(*i)) && !message.attachments.contains(i))
+        .filter(|&i| message.part(i).is_some_and(|p| p.is_text()))
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
     let attachments: Array = message
-        .attachments()
+        .attachments
+        .iter()
+        .copied()
+        .chain(extra)
+        .filter_map(|i| message.part(i))
         .map(|part| {
             let mut a = Map::new();
             a.insert("name".into(), part.attachment_name().map_or(Dynamic::UNIT, |n| n.to_string().into()));
