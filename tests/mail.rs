@@ -143,6 +143,8 @@ fn bad_fields_are_refused_before_anything_is_built() {
             #{ attachments: [42] },
             #{ date: -5 },
             #{ subjct: "typo" },
+            #{ to: #{ address: "b@example.com", nmae: "typo" } },
+            #{ attachments: [#{ name: "x", data: "y", path: "/etc/passwd" }] },
         ] {
             let m = ok + change;
             if change.from == () && "from" in change { m.remove("from"); }
@@ -164,6 +166,8 @@ fn bad_fields_are_refused_before_anything_is_built() {
         "not int",
         "date is seconds",
         "subjct",
+        "unknown key 'nmae'",
+        "unknown key 'path'",
         "empty",
         "empty",
     ];

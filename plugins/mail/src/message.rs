@@ -63,6 +63,16 @@ fn one_line(field: &str, text: &str) -> MailResult<()> {
     Ok(())
 }
 
+/// Refuses keys a nested map does not take (a typo would otherwise be ignored).
+fn only_keys(field: &str, map: &Map, keys: &[&str]) -> MailResult<()> {
+    match map.keys().find(|k| !keys.contains(&k.as_str())) {
+        Some(key) => {
+            Err(invalid(format!("mail::message: {field}: unknown key '{}' (it takes {})", quote(key), keys.join(", "))))
+        }
+        None => Ok(()),
+    }
+}
+
 /// One mailbox: `"Name <a@example.com>"`, `"a@example.com"` or `#{ name, address }`.
 fn mailbox(field: &str, value: &Dynamic) -> MailResult<Mailbox> {
     if let Some(text) = value.read_lock::<ImmutableString>() {
@@ -73,6 +83,7 @@ fn mailbox(field: &str, value: &Dynamic) -> MailResult<Mailbox> {
             .map_err(|e| invalid(format!("mail::message: {field}: bad address '{}': {e}", quote(&text))));
     }
     if let Some(map) = value.read_lock::<Map>() {
+        only_keys(field, &map, &["name", "address"])?;
         let get = |key: &str| map.get(key).and_then(|v| v.clone().into_string().ok());
         let address =
             get("address").ok_or_else(|| invalid(format!("mail::message: {field}: a map needs an address")))?;
@@ -115,6 +126,7 @@ fn attachment(value: &Dynamic) -> MailResult<SinglePart> {
         let name = checked.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.to_string());
         (name, data, None)
     } else if let Some(map) = value.read_lock::<Map>() {
+        only_keys("an attachment", &map, &["name", "data", "content_type"])?;
         let name = map
             .get("name")
             .and_then(|v| v.clone().into_string().ok())
