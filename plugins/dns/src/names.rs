@@ -86,16 +86,7 @@ pub fn type_name(rtype: RecordType) -> String {
     }
 }
 
-/// Script text for a message: escaped, and at most 100 characters of it.
-pub fn quote(text: &str) -> String {
-    const MAX: usize = 100;
-    let shown: String = text.chars().take(MAX).collect::<String>().escape_debug().to_string();
-    if text.chars().count() > MAX {
-        format!("{shown}… ({} characters)", text.chars().count())
-    } else {
-        shown
-    }
-}
+pub use netscript_sdk::options::quote;
 
 /// An IP address from a script. Errors: `InvalidArgument` quoting the text.
 pub fn parse_ip(text: &str) -> DnsResult<IpAddr> {

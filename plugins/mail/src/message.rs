@@ -8,7 +8,7 @@
 use crate::error::{MailError, MailResult};
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
-use netscript_sdk::options::{type_word, Options};
+use netscript_sdk::options::{quote, type_word, Options};
 use netscript_sdk::prelude::*;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -43,16 +43,6 @@ pub struct Built {
 
 fn invalid(message: impl Into<String>) -> MailError {
     MailError::InvalidArgument(message.into())
-}
-
-/// Text shown in a message: escaped, at most 100 characters.
-fn quote(text: &str) -> String {
-    let shown: String = text.chars().take(100).collect::<String>().escape_debug().to_string();
-    if text.chars().count() > 100 {
-        format!("{shown}…")
-    } else {
-        shown
-    }
 }
 
 /// Refuses CR and LF in a header field (header injection).

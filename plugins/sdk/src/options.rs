@@ -7,6 +7,18 @@ use crate::error::CommonError;
 use rhai::{Dynamic, Map, FLOAT, INT};
 use std::time::Duration;
 
+/// A script's text for an error message: escaped (control characters, quotes, CR/LF
+/// visible) and at most 100 characters of it, so a huge value never floods the screen.
+pub fn quote(text: &str) -> String {
+    const MAX: usize = 100;
+    let shown: String = text.chars().take(MAX).collect::<String>().escape_debug().to_string();
+    if text.chars().count() > MAX {
+        format!("{shown}… ({} characters)", text.chars().count())
+    } else {
+        shown
+    }
+}
+
 /// The name a script user knows for a value's type (`int`, `float`, `string`, `map`, …),
 /// for messages: Rhai's own says `i64` and `f64`.
 pub fn type_word(value: &Dynamic) -> &'static str {
