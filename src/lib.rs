@@ -49,5 +49,7 @@ pub fn builtin_plugins() -> Vec<PluginInfo> {
     list.push(netscript_dns::plugin());
     #[cfg(feature = "mail")]
     list.push(netscript_mail::plugin());
+    #[cfg(feature = "smtp")]
+    list.push(netscript_smtp::plugin());
     list
 }
