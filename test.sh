@@ -6,17 +6,23 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-apt_packages=(socat hyperfine nginx libnginx-mod-http-echo curl chromium wrk bind9 bind9-dnsutils)
+apt_packages=(socat hyperfine nginx libnginx-mod-http-echo curl chromium wrk bind9 bind9-dnsutils
+    postfix dovecot-core dovecot-lmtpd dovecot-imapd)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}"
-    # Package scripts must not start system daemons (see shared/SERVERS.md).
+    # Package scripts must not start system daemons (nginx, named, postfix, dovecot).
     created_policy=0
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+    fi
+    # Postfix asks for a mailer type on install; "No configuration" writes no system main.cf
+    # (the tests run their own Postfix from a temp dir).
+    if [[ " ${missing[*]} " == *" postfix "* ]]; then
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod mail_servers;
+// Not every test binary that includes this module starts the mail servers.
+#[allow(unused_imports)]
+pub use mail_servers::MailServers;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;

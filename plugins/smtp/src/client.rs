@@ -126,9 +126,7 @@ fn connection_failure(host: &str, err: &lettre::transport::smtp::Error) -> SmtpE
         None if err.is_response() && err.to_string().ends_with("incomplete response") => {
             SmtpError::Disconnected(format!("{host} closed the connection"))
         }
-        None if err.is_response() => {
-            SmtpError::Protocol(format!("{host} sent a reply that is not SMTP ({err})"))
-        }
+        None if err.is_response() => SmtpError::Protocol(format!("{host} sent a reply that is not SMTP ({err})")),
         None => SmtpError::Disconnected(format!("connection to {host}: {err}")),
     }
 }
@@ -188,7 +186,12 @@ impl SmtpClient {
             };
             let (greeting, ehlo) = match (replies.first(), replies.get(1)) {
                 (Some(g), Some(e)) => (g.clone(), e.clone()),
-                _ => return Err(SmtpError::Protocol(format!("{}: the greeting and EHLO reply could not be read", s.host))),
+                _ => {
+                    return Err(SmtpError::Protocol(format!(
+                        "{}: the greeting and EHLO reply could not be read",
+                        s.host
+                    )))
+                }
             };
             let known = Known {
                 greeting: Some(greeting),
@@ -339,8 +342,7 @@ impl SmtpClient {
     pub fn login(&self, user: &str, password: &str) -> SmtpResult<Reply> {
         one_line("user", user)?;
         let password = Secret::new(password);
-        one_line("password", password.expose())
-            .map_err(|_| SmtpError::invalid("password contains CR, LF or NUL"))?;
+        one_line("password", password.expose()).map_err(|_| SmtpError::invalid("password contains CR, LF or NUL"))?;
         let known = self.known().clone();
         let offered = known.features.auth_mechanisms();
         if !known.features.has("auth") {
@@ -446,7 +448,8 @@ impl SmtpClient {
         if !data.is_ascii() && known.features.has("8bitmime") {
             mail_params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        mail_params.extend(mail_options.iter().map(|(k, v)| MailParameter::Other { keyword: k.clone(), value: v.clone() }));
+        mail_params
+            .extend(mail_options.iter().map(|(k, v)| MailParameter::Other { keyword: k.clone(), value: v.clone() }));
         let rcpt_params: Vec<RcptParameter> =
             rcpt_options.iter().map(|(k, v)| RcptParameter::Other { keyword: k.clone(), value: v.clone() }).collect();
         let mail = Mail::new(from.address.clone(), mail_params).to_string();

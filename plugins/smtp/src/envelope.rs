@@ -145,8 +145,14 @@ mod tests {
 
     #[test]
     fn addresses_in_every_form_and_injection_refused() {
-        assert_eq!(address("from", "Ann <ann@example.test>", false).unwrap().address.unwrap().to_string(), "ann@example.test");
-        assert_eq!(address("from", "<ann@example.test>", false).unwrap().address.unwrap().to_string(), "ann@example.test");
+        assert_eq!(
+            address("from", "Ann <ann@example.test>", false).unwrap().address.unwrap().to_string(),
+            "ann@example.test"
+        );
+        assert_eq!(
+            address("from", "<ann@example.test>", false).unwrap().address.unwrap().to_string(),
+            "ann@example.test"
+        );
         assert!(address("from", "<>", true).unwrap().address.is_none());
         assert!(!address("to", "jörg@exämple.test", false).unwrap().is_ascii());
         for bad in ["", "ann", "ann@example.test\r\nRCPT TO:<x@y>", "a b@c", "@example.test"] {

@@ -211,7 +211,8 @@ mod tests {
         assert_eq!(entry["code"].as_int().unwrap(), 550);
         let auth = SmtpError::Authentication { user: "ann".into(), reply: Reply { code: 535, message: "no".into() } };
         assert_eq!((auth.kind(), auth.code(), auth.ends_session()), ("SMTPAuthenticationError", Some(535), false));
-        let closing = SmtpError::SenderRefused { sender: "a@b".into(), reply: Reply { code: 421, message: "bye".into() } };
+        let closing =
+            SmtpError::SenderRefused { sender: "a@b".into(), reply: Reply { code: 421, message: "bye".into() } };
         assert!(closing.ends_session());
         let late: SmtpError = CommonError::timeout(PROTOCOL, "MAIL", std::time::Duration::from_secs(1)).into();
         assert_eq!(late.kind(), "Timeout");

@@ -258,9 +258,12 @@ pub fn register(m: &mut ModuleBuilder) {
     m.method("docmd", &["command"], docmd_doc, |c: &mut SmtpClient, cmd: &str| -> ScriptResult<Map> {
         reply(c.simple(cmd, None))
     });
-    m.method("docmd", &["command", "args"], docmd_doc, |c: &mut SmtpClient, cmd: &str, args: &str| -> ScriptResult<Map> {
-        reply(c.simple(cmd, Some(args)))
-    });
+    m.method(
+        "docmd",
+        &["command", "args"],
+        docmd_doc,
+        |c: &mut SmtpClient, cmd: &str, args: &str| -> ScriptResult<Map> { reply(c.simple(cmd, Some(args))) },
+    );
     m.method(
         "quit",
         &[],

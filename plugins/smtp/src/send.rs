@@ -18,17 +18,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONNECT_KEYS: &[&str] = &["tls", "timeout", "local_hostname", "ca_file", "insecure"];
 
 /// The connection keys of `smtp::send` (the message keys are `mail::message`'s).
-const SEND_KEYS: &[&str] = &["host", "port", "tls", "user", "password", "timeout", "local_hostname", "ca_file", "insecure"];
+const SEND_KEYS: &[&str] =
+    &["host", "port", "tls", "user", "password", "timeout", "local_hostname", "ca_file", "insecure"];
 
 /// `client.send_message(msg)`: the refused recipients (see `sendmail`).
 pub fn send_message(client: &SmtpClient, msg: Map) -> SmtpResult<Vec<(String, Reply)>> {
     let built = netscript_mail::message::build(msg)?;
     let from = envelope::address("from", &built.from, true)?;
-    let to = built
-        .recipients
-        .iter()
-        .map(|r| envelope::address("recipient", r, false))
-        .collect::<SmtpResult<Vec<_>>>()?;
+    let to =
+        built.recipients.iter().map(|r| envelope::address("recipient", r, false)).collect::<SmtpResult<Vec<_>>>()?;
     client.sendmail(&from, &to, &built.raw, &[], &[])
 }
 
@@ -79,7 +77,9 @@ pub fn host_and_port(text: &str, default_port: u16) -> SmtpResult<(String, u16)>
     match split {
         Some((host, p)) if !host.is_empty() => match p.parse::<INT>() {
             Ok(n) => Ok((host.to_string(), port(n)?)),
-            Err(_) => Err(SmtpError::invalid(format!("'{}': the port is not a number", netscript_sdk::options::quote(text)))),
+            Err(_) => {
+                Err(SmtpError::invalid(format!("'{}': the port is not a number", netscript_sdk::options::quote(text))))
+            }
         },
         _ => Err(SmtpError::invalid(format!(
             "'{}' is not a host (host, host:port or [v6]:port)",
@@ -93,8 +93,7 @@ pub fn host_and_port(text: &str, default_port: u16) -> SmtpResult<(String, u16)>
 /// quit. `tls` defaults to `implicit` on port 465 and `starttls` elsewhere (port 587 when
 /// none is given); `tls: "none"` sends in clear.
 pub fn send(map: Map) -> SmtpResult<Vec<(String, Reply)>> {
-    let (connection, message): (Map, Map) =
-        map.into_iter().partition(|(k, _)| SEND_KEYS.contains(&k.as_str()));
+    let (connection, message): (Map, Map) = map.into_iter().partition(|(k, _)| SEND_KEYS.contains(&k.as_str()));
     if let Some(unknown) = message.keys().find(|k| !netscript_mail::message::KEYS.contains(&k.as_str())) {
         return Err(SmtpError::invalid(format!(
             "smtp::send: unknown key '{}' (connection: {}; message: {})",
@@ -132,11 +131,8 @@ pub fn send(map: Map) -> SmtpResult<Vec<(String, Reply)>> {
     // Built before connecting: a bad message sends nothing.
     let built = netscript_mail::message::build(message)?;
     let from = envelope::address("from", &built.from, true)?;
-    let to = built
-        .recipients
-        .iter()
-        .map(|r| envelope::address("recipient", r, false))
-        .collect::<SmtpResult<Vec<_>>>()?;
+    let to =
+        built.recipients.iter().map(|r| envelope::address("recipient", r, false)).collect::<SmtpResult<Vec<_>>>()?;
     let client = SmtpClient::connect(settings)?;
     let outcome = (|| {
         if let Some(user) = &user {
