@@ -35,3 +35,35 @@ fn a_message_sent_with_starttls_and_login_arrives_and_refusals_are_smtplibs_kind
     let delivered = String::from_utf8_lossy(&got[0]);
     assert!(delivered.contains("\nSubject: netscript test\n") && delivered.ends_with("\n\nHello Bob\n"), "{delivered}");
 }
+
+/// The peer's port for `mode`, and the peer (stopped when dropped).
+fn misbehaving_peer(mode: &str) -> (common::Peer, u16) {
+    let path = common::repo_root().join("tests/peers/smtp_peer.py");
+    let mut peer = common::Peer::start("smtp_peer", "python3", &[path.to_str().unwrap(), mode], None);
+    let port = peer.read_line().parse().unwrap_or_else(|_| panic!("smtp_peer {mode} printed no port"));
+    (peer, port)
+}
+
+#[test]
+fn replies_postfix_will_not_give_are_the_documented_kinds() {
+    for (mode, want) in [
+        ("garbled", "ProtocolError"),
+        ("drop_in_data", "SMTPServerDisconnected"),
+        ("size_552", "SMTPDataError 552"),
+        ("data_554", "SMTPDataError 554"),
+        ("ehlo_refused", "SMTPHeloError"),
+        ("silent", "Timeout"),
+        ("no_greeting", "Timeout"),
+    ] {
+        let (_peer, port) = misbehaving_peer(mode);
+        let script = format!(
+            r#"try {{
+                let c = smtp::connect("127.0.0.1", {port}, #{{ timeout: 1 }});
+                c.sendmail("a@example.test", "b@example.test", "Subject: x\r\n\r\nbody\r\n");
+                print("no error");
+            }} catch (e) {{ print(`${{e.kind}} ${{e.code}}`); }}"#
+        );
+        let out = run(&["-e", &script]).ok();
+        assert!(out.stdout.trim().starts_with(want), "{mode}: {}", out.stdout);
+    }
+}
