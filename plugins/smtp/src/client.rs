@@ -610,12 +610,6 @@ fn opening_failure(s: &Settings, replies: &[Reply], err: &lettre::transport::smt
     match (replies.first(), replies.get(1)) {
         (Some(greeting), _) if greeting.code / 100 != 2 => SmtpError::Connect { host, reply: greeting.clone() },
         (Some(_), Some(ehlo)) if ehlo.code / 100 != 2 => SmtpError::Helo { command: "EHLO", reply: ehlo.clone() },
-        (None, _) if err.status().is_none() && !err.is_response() => match connection_failure(&s.host, err) {
-            SmtpError::Disconnected(_) => {
-                SmtpError::Disconnected(format!("{host} closed the connection before its greeting"))
-            }
-            other => other,
-        },
         _ => match connection_failure(&s.host, err) {
             SmtpError::Disconnected(_) if replies.is_empty() => {
                 SmtpError::Disconnected(format!("{host} closed the connection before its greeting"))

@@ -20,11 +20,7 @@ fn connect(host: &str, port: Option<INT>, opts: Map) -> SmtpResult<SmtpClient> {
         None => send::host_and_port(host, 25)?,
     };
     let opts = Options::parse(PROTOCOL, "connect", opts, CONNECT_KEYS)?;
-    let mut settings = send::settings(&host, port, &opts)?;
-    if port == 465 && opts.get("tls").is_none() {
-        settings.tls = netscript_sdk::tls::TlsMode::Implicit;
-    }
-    SmtpClient::connect(settings)
+    SmtpClient::connect(send::settings(&host, port, &opts)?)
 }
 
 fn reply(r: SmtpResult<Reply>) -> ScriptResult<Map> {

@@ -3,8 +3,9 @@
 //! (connect, STARTTLS, login, send, quit in one call).
 
 use crate::client::{default_hostname, Settings, SmtpClient};
-use crate::envelope;
+use crate::envelope::{self, EnvelopeAddress};
 use crate::error::{Reply, SmtpError, SmtpResult, PROTOCOL};
+use netscript_mail::message::Built;
 use netscript_sdk::options::Options;
 use netscript_sdk::prelude::*;
 use netscript_sdk::secret::Secret;
@@ -24,10 +25,15 @@ const SEND_KEYS: &[&str] =
 /// `client.send_message(msg)`: the refused recipients (see `sendmail`).
 pub fn send_message(client: &SmtpClient, msg: Map) -> SmtpResult<Vec<(String, Reply)>> {
     let built = netscript_mail::message::build(msg)?;
-    let from = envelope::address("from", &built.from, true)?;
-    let to =
-        built.recipients.iter().map(|r| envelope::address("recipient", r, false)).collect::<SmtpResult<Vec<_>>>()?;
+    let (from, to) = envelope_of(&built)?;
     client.sendmail(&from, &to, &built.raw, &[], &[])
+}
+
+/// The envelope of a built message: its sender and every recipient (Bcc included).
+fn envelope_of(built: &Built) -> SmtpResult<(EnvelopeAddress, Vec<EnvelopeAddress>)> {
+    let from = envelope::address("from", &built.from, true)?;
+    let to = built.recipients.iter().map(|r| envelope::address("recipient", r, false)).collect::<SmtpResult<_>>()?;
+    Ok((from, to))
 }
 
 /// Settings from `smtp::connect`'s options: `tls` defaults to `implicit` on port 465.
@@ -130,9 +136,7 @@ pub fn send(map: Map) -> SmtpResult<Vec<(String, Reply)>> {
     settings.tls = mode;
     // Built before connecting: a bad message sends nothing.
     let built = netscript_mail::message::build(message)?;
-    let from = envelope::address("from", &built.from, true)?;
-    let to =
-        built.recipients.iter().map(|r| envelope::address("recipient", r, false)).collect::<SmtpResult<Vec<_>>>()?;
+    let (from, to) = envelope_of(&built)?;
     let client = SmtpClient::connect(settings)?;
     let outcome = (|| {
         if let Some(user) = &user {
