@@ -469,10 +469,17 @@ impl SmtpClient {
                     all.push_str(r);
                 }
                 all.push_str("DATA\r\n");
+                // A 421 (the server is closing) ends the reading: no other reply will come.
                 let first = reply_or_failure(&s.host, session.conn.command(all).await)?;
+                if first.code == 421 {
+                    return Err(SmtpError::SenderRefused { sender: sender.given.clone(), reply: first });
+                }
                 let mut rest = Vec::with_capacity(rcpts.len());
                 for _ in &rcpts {
                     rest.push(reply_or_failure(&s.host, session.conn.read_response().await)?);
+                    if rest.last().is_some_and(|reply| reply.code == 421) {
+                        return Err(SmtpError::RecipientsRefused(refused_of(&to, &rest)));
+                    }
                 }
                 let data = reply_or_failure(&s.host, session.conn.read_response().await)?;
                 (first, rest, Some(data))
@@ -484,20 +491,20 @@ impl SmtpClient {
                     let mut rest = Vec::with_capacity(rcpts.len());
                     for r in &rcpts {
                         rest.push(reply_or_failure(&s.host, session.conn.command(r.clone()).await)?);
+                        if rest.last().is_some_and(|reply| reply.code == 421) {
+                            return Err(SmtpError::RecipientsRefused(refused_of(&to, &rest)));
+                        }
                     }
                     (first, rest, None)
                 }
             };
             if mail_reply.code / 100 != 2 {
-                rset(session).await;
+                if mail_reply.code != 421 {
+                    rset(session).await;
+                }
                 return Err(SmtpError::SenderRefused { sender: sender.given.clone(), reply: mail_reply });
             }
-            let refused: Vec<(String, Reply)> = to
-                .iter()
-                .zip(&rcpt_replies)
-                .filter(|(_, reply)| reply.code != 250 && reply.code != 251)
-                .map(|(t, reply)| (t.given.clone(), reply.clone()))
-                .collect();
+            let refused = refused_of(&to, &rcpt_replies);
             let data_reply = match data_reply {
                 Some(reply) => reply,
                 None if refused.len() == to.len() => {
@@ -530,6 +537,15 @@ impl SmtpClient {
             Ok(refused)
         })
     }
+}
+
+/// The recipients whose RCPT was refused (neither 250 nor 251), with the replies.
+fn refused_of(to: &[EnvelopeAddress], replies: &[Reply]) -> Vec<(String, Reply)> {
+    to.iter()
+        .zip(replies)
+        .filter(|(_, reply)| reply.code != 250 && reply.code != 251)
+        .map(|(t, reply)| (t.given.clone(), reply.clone()))
+        .collect()
 }
 
 /// RSET after a refusal, so the session can go on; its own failure does not matter here.

@@ -130,6 +130,7 @@ impl SmtpError {
         match self {
             Self::Disconnected(_) | Self::Protocol(_) => true,
             Self::Message(_) => false,
+            Self::RecipientsRefused(list) => list.iter().any(|(_, reply)| reply.code == 421),
             Self::Host(common) => !matches!(common.kind, CommonKind::InvalidArgument | CommonKind::PermissionDenied),
             other => other.reply().is_some_and(|r| r.code == 421),
         }
