@@ -252,10 +252,14 @@ fn init_tracing(verbose: u8) {
     if verbose == 0 {
         return;
     }
+    // rustls-platform-verifier logs an ERROR for every certificate it refuses, a pinned
+    // `ca_file` certificate the SDK then accepts included: not an error to the user.
     let level = if verbose > 1 { "trace" } else { "debug" };
+    let filter = format!("{level},rustls_platform_verifier=off");
     let _ = tracing_subscriber::fmt()
         .with_writer(|| RedactingStderr(Vec::new()))
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| level.into()))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .try_init();
 }
 

@@ -1,12 +1,13 @@
 //! The mail test harness itself, with Python's smtplib and imaplib as the clients: the real
 //! Postfix + Dovecot of `common::MailServers` deliver over submission (STARTTLS + AUTH) and
 //! SMTPS byte for byte, refuse what they are configured to refuse, and the plain port offers
-//! neither TLS nor AUTH; `tests/peers/smtp_peer.py` misbehaves as asked.
+//! neither TLS nor AUTH; `tests/peers/smtp_peer.py` misbehaves as asked. The one `#[ignore]`d
+//! test, `hold_servers_for_a_benchmark`, is how `benches/smtp/run.sh` gets the same Postfix.
 
 mod common;
 use common::mail_servers::{BLOCKED_SENDER, DISCARD_DOMAIN, MESSAGE_SIZE_LIMIT};
 use common::{MailServers, Peer};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Runs `python3 -c CODE ARGS…` and returns its stdout (panics with stderr and `context`).
 fn python(code: &str, args: &[&str], context: impl Fn() -> String) -> String {
@@ -165,5 +166,46 @@ except smtplib.SMTPServerDisconnected as e:
             // Dot-unstuffed size, CRLF kept: "Subject: x\r\n\r\n.dot\r\nbody\r\n".
             assert_eq!(peer.read_line(), "26");
         }
+    }
+}
+
+/// Not a test: `benches/smtp/run.sh` runs it (`-- --ignored --exact`) to get this harness's
+/// Postfix without repeating its config in shell. Does nothing unless
+/// `NETSCRIPT_HOLD_SERVERS=FILE` is set; then it starts the servers, writes shell-sourceable
+/// `name=value` lines to FILE (atomically: a temp file renamed), and holds the servers until
+/// FILE is deleted (checked every 100 ms; 30 minutes at most), then stops them on drop.
+#[test]
+#[ignore = "holds Postfix + Dovecot for benches/smtp/run.sh; needs NETSCRIPT_HOLD_SERVERS=FILE"]
+fn hold_servers_for_a_benchmark() {
+    let Some(file) = std::env::var_os("NETSCRIPT_HOLD_SERVERS") else {
+        eprintln!("NETSCRIPT_HOLD_SERVERS is not set: nothing to hold");
+        return;
+    };
+    let file = std::path::PathBuf::from(file);
+    let mail = MailServers::start();
+    let dir = mail.dir.path().display().to_string();
+    let lines = format!(
+        "plain_port={}\nsubmission_port={}\nsmtps_port={}\nimap_port={}\ndiscard_domain={DISCARD_DOMAIN}\n\
+         postfix_config={dir}/postfix\npostfix_log={dir}/postfix.log\npostfix_pid={}\ndovecot_pid={}\n",
+        mail.plain_port,
+        mail.submission_port,
+        mail.smtps_port,
+        mail.imap_port,
+        mail.postfix_pid(),
+        mail.dovecot_pid()
+    );
+    let mut tmp = file.clone().into_os_string();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, lines).unwrap_or_else(|e| panic!("write {}: {e}", tmp.display()));
+    std::fs::rename(&tmp, &file).unwrap_or_else(|e| panic!("rename to {}: {e}", file.display()));
+    let started = Instant::now();
+    while file.exists() {
+        if started.elapsed() > Duration::from_secs(30 * 60) {
+            eprintln!("{} still there after 30 minutes: stopping the servers", file.display());
+            let _ = std::fs::remove_file(&file);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

@@ -16,7 +16,9 @@ fn a_message_sent_with_starttls_and_login_arrives_and_refusals_are_smtplibs_kind
         print(`refused ${{refused.keys()}} ${{refused["nobody@example.test"].code}}`);
         try {{ c.sendmail("alice@example.test", ["nobody@example.test"], "x"); }}
         catch (e) {{ print(`${{e.kind}} ${{e.recipients.keys()}}`); }}
+        print(`again ${{c.login("alice@example.test", "alice-secret-pw").code}}`);
         c.quit();
+        print(`after quit ${{c.esmtp_features.len()}} ${{c.has_extn("size")}}`);
         try {{ smtp::connect("127.0.0.1", {port}, #{{ tls: "starttls" }}); }} catch (e) {{ print(e.kind); }}
         let bad = smtp::connect("127.0.0.1", {port}, #{{ tls: "starttls", ca_file: "{ca}" }});
         try {{ bad.login("alice@example.test", "wrong-pw-123"); }} catch (e) {{ print(`${{e.kind}} ${{e.code}}`); }}"#,
@@ -27,6 +29,7 @@ fn a_message_sent_with_starttls_and_login_arrives_and_refusals_are_smtplibs_kind
     assert!(out.stdout.contains("tls true auth true greeting 220"), "{}", out.stdout);
     assert!(out.stdout.contains("refused [\"nobody@example.test\"] 550"), "{}", out.stdout);
     assert!(out.stdout.contains("SMTPRecipientsRefused [\"nobody@example.test\"]"), "{}", out.stdout);
+    assert!(out.stdout.contains("again 503\nafter quit 0 false\n"), "{}", out.stdout);
     assert!(out.stdout.contains("TlsError"), "{}", out.stdout);
     assert!(out.stdout.contains("SMTPAuthenticationError 535"), "{}", out.stdout);
     assert!(out.stderr.contains("> AUTH PLAIN ****"), "{}", out.stderr);
@@ -217,6 +220,8 @@ fn wrong_use_is_refused_with_smtplibs_kinds_and_the_session_goes_on() {
         print(plain.noop().code);
         plain.quit();
         print(why(|| plain.noop()));
+        print(smtp::send(#{{ host: "127.0.0.1:{plain}", tls: "none", from: "alice@example.test", to: "bob@example.test",
+                           subject: "host:port", text: "sent with smtp::send" }}));
         let port = {closed};
         print(why(|| smtp::connect("127.0.0.1", port, #{{ timeout: 5 }})));"#,
         plain = servers.plain_port,
@@ -233,12 +238,14 @@ fn wrong_use_is_refused_with_smtplibs_kinds_and_the_session_goes_on() {
             "#{}",
             "250",
             "SMTPServerDisconnected  ",
+            "#{}",
             "ConnectionRefused  ",
         ],
         "{out}"
     );
-    let got = servers.wait_for_messages("bob", 1);
+    let got = servers.wait_for_messages("bob", 2);
     assert!(String::from_utf8_lossy(&got[0]).contains("Subject: after the refusals"));
+    assert!(String::from_utf8_lossy(&got[1]).contains("Subject: host:port"));
 }
 
 #[test]
@@ -349,7 +356,7 @@ fn send_report_mails_a_csv_report_with_the_password_from_the_environment() {
     let servers = MailServers::start();
     let dir = common::temp_dir();
     let csv = dir.path().join("sales.csv");
-    std::fs::write(&csv, "region,total\nnorth,12\nsouth,<7>\n").unwrap();
+    std::fs::write(&csv, "region,total\nnorth,12\n\"south, east\",<7>\n\n").unwrap();
     let report = |password: &str, to: &str| {
         let mut cmd = std::process::Command::new(common::netscript_bin());
         cmd.arg(common::repo_root().join("scripts/send_report.rhai"))
@@ -375,11 +382,15 @@ m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy
 a = next(m.iter_attachments())
 print(m["From"], "|", a.get_filename(), a.get_content_type(), a.get_payload(decode=True) == open(sys.argv[2], "rb").read())
 html = m.get_body(("html",)).get_content()
-print("<td>south</td>" in html, "&lt;7&gt;" in html, "sales.csv" in m.get_body(("plain",)).get_content())
+print("<tr><td>south, east</td><td>&lt;7&gt;</td></tr>" in html, "<td></td>" in html, html.count("<tr>"))
+print(m.get_body(("plain",)).get_content().splitlines()[2:5])
 "#,
         &[delivered.to_str().unwrap(), csv.to_str().unwrap()],
     );
-    assert_eq!(parsed, "alice@example.test | sales.csv text/csv True\nTrue True True\n");
+    assert_eq!(
+        parsed,
+        "alice@example.test | sales.csv text/csv True\nTrue False 3\n['File:  sales.csv', 'Size:  41 bytes', 'Lines: 4']\n"
+    );
 
     let (status, said) = report("a-wrong-password-77", "bob@example.test");
     assert_eq!(status, Some(1), "{said}");
@@ -398,15 +409,17 @@ fn bad_ports_timeouts_and_hosts_are_invalid_arguments() {
         for host in ["", "127.0.0.1:x", "127.0.0.1:99999", "a b", "host\nname"] {{ print(why(|| smtp::connect(host))); }}
         print(why(|| smtp::connect("127.0.0.1", 25, #{{ tls: "sometimes" }})));
         print(why(|| smtp::send(#{{ host: "127.0.0.1", from: "a@example.test", to: [], text: "x" }})));
+        print(why(|| smtp::send(#{{ host: "127.0.0.1:2525", port: 25, from: "a@example.test", to: "b@example.test" }})));
+        print(why(|| smtp::send(#{{ host: "127.0.0.1", user: "a", from: "a@example.test", to: "b@example.test" }})));
         print(why(|| smtp::connect("127.0.0.1", {closed}, #{{ timeout: 1e300 }})));"#,
         closed = common::free_port()
     );
     let out = run(&["-e", &script]).ok().stdout;
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 16, "{out}");
-    for line in &lines[..15] {
+    assert_eq!(lines.len(), 18, "{out}");
+    for line in &lines[..17] {
         assert!(line.starts_with("InvalidArgument: "), "{out}");
     }
     // A huge timeout is no timeout at all, not a crash.
-    assert!(lines[15].starts_with("ConnectionRefused: "), "{out}");
+    assert!(lines[17].starts_with("ConnectionRefused: "), "{out}");
 }

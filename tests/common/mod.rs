@@ -210,9 +210,11 @@ pub fn have(program: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A fresh temp dir, removed on drop.
+/// A fresh temp dir under /tmp (or `NETSCRIPT_TEST_TMPDIR`: `benches/smtp` puts Postfix's
+/// queue on tmpfs with it), removed on drop.
 pub fn temp_dir() -> tempfile::TempDir {
-    tempfile::Builder::new().prefix("ns-test-").tempdir_in("/tmp").expect("temp dir")
+    let base = std::env::var_os("NETSCRIPT_TEST_TMPDIR").unwrap_or_else(|| "/tmp".into());
+    tempfile::Builder::new().prefix("ns-test-").tempdir_in(base).expect("temp dir")
 }
 
 /// nginx on loopback with its config, pid, temp files and logs in its own temp dir

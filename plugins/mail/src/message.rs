@@ -187,6 +187,9 @@ pub fn build(msg: Map) -> MailResult<Built> {
     for m in reply_to {
         builder = builder.reply_to(m);
     }
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Err(invalid("mail::message: no recipient: give to, cc or bcc"));
+    }
     if let Some(subject) = opts.string("subject")? {
         one_line("subject", &subject)?;
         builder = builder.subject(subject);

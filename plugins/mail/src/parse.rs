@@ -46,8 +46,26 @@ pub fn parse(raw: &[u8]) -> MailResult<Map> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(MailError::InvalidArgument("mail::parse: the message is empty".into()));
     }
+    if !starts_with_a_header(raw) {
+        return Err(MailError::InvalidArgument(
+            "mail::parse: no header at all (a message starts with a field such as 'From: …')".into(),
+        ));
+    }
     std::panic::catch_unwind(|| parse_unguarded(raw))
         .map_err(|_| MailError::Parser("mail::parse: the parser failed on this input".into()))?
+}
+
+/// Whether the first line is a header field (`Name: …`, the name printable ASCII) or an
+/// mbox `From ` line.
+fn starts_with_a_header(raw: &[u8]) -> bool {
+    let line = raw.split(|b| *b == b'\n').next().unwrap_or_default();
+    if line.starts_with(b"From ") {
+        return true;
+    }
+    match line.iter().position(|b| *b == b':') {
+        Some(0) | None => false,
+        Some(at) => line[..at].iter().all(|b| (33..=126).contains(b)),
+    }
 }
 
 fn parse_unguarded(raw: &[u8]) -> MailResult<Map> {

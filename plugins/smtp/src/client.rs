@@ -142,12 +142,12 @@ fn one_line(what: &str, text: &str) -> SmtpResult<()> {
     Ok(())
 }
 
-/// Checks a name for EHLO/HELO (`local_hostname`).
-pub fn check_hostname(name: &str) -> SmtpResult<()> {
-    one_line("local_hostname", name)?;
+/// Checks a name for EHLO/HELO (`what`: `local_hostname`, or the name given to `ehlo`).
+pub fn check_hostname(what: &str, name: &str) -> SmtpResult<()> {
+    one_line(what, name)?;
     if name.is_empty() || name.contains(' ') || name.len() > 255 {
         return Err(SmtpError::invalid(format!(
-            "local_hostname '{}' is not a host name (no spaces, 1-255 characters)",
+            "{what} '{}' is not a host name (no spaces, 1-255 characters)",
             netscript_sdk::options::quote(name)
         )));
     }
@@ -163,7 +163,7 @@ impl SmtpClient {
     /// Connects, reads the greeting, says EHLO and, with `tls: "starttls"`, upgrades the
     /// connection — all within the timeout.
     pub fn connect(settings: Settings) -> SmtpResult<SmtpClient> {
-        check_hostname(&settings.local_hostname)?;
+        check_hostname("local_hostname", &settings.local_hostname)?;
         let what = format!("connect to {}:{}", settings.host, settings.port);
         let s = settings.clone();
         let (session, known) = runtime::block_on_timeout(PROTOCOL, &what, settings.timeout, async move {
@@ -212,7 +212,13 @@ impl SmtpClient {
             netscript_sdk::error::CommonKind::Timeout => SmtpError::Host(CommonError::new(
                 e.kind,
                 PROTOCOL,
-                format!("{} (no greeting, EHLO reply or TLS handshake in time)", e.message),
+                match settings.tls {
+                    TlsMode::Implicit => format!("{} (no TLS handshake, greeting or EHLO reply in time)", e.message),
+                    _ => format!(
+                        "{} (no greeting or EHLO reply in time; is it an implicit-TLS port? then tls: \"implicit\")",
+                        e.message
+                    ),
+                },
             )),
             _ => SmtpError::Host(e),
         })??;
@@ -292,7 +298,7 @@ impl SmtpClient {
     /// read from it. A refusal is returned, not raised (smtplib's `ehlo`).
     pub fn ehlo(&self, name: Option<&str>) -> SmtpResult<Reply> {
         let name = name.map(str::to_string).unwrap_or_else(|| self.inner.settings.local_hostname.clone());
-        check_hostname(&name)?;
+        check_hostname("the EHLO name", &name)?;
         let reply = self.run("EHLO", async |session, s| {
             reply_or_failure(&s.host, session.conn.command(Ehlo::new(ClientId::Domain(name))).await)
         })?;
@@ -312,7 +318,7 @@ impl SmtpClient {
     /// known (`does_esmtp` is false).
     pub fn helo(&self, name: Option<&str>) -> SmtpResult<Reply> {
         let name = name.map(str::to_string).unwrap_or_else(|| self.inner.settings.local_hostname.clone());
-        check_hostname(&name)?;
+        check_hostname("the HELO name", &name)?;
         let reply = self.run("HELO", async |session, s| {
             reply_or_failure(&s.host, session.conn.command(format!("HELO {name}\r\n")).await)
         })?;
@@ -374,7 +380,8 @@ impl SmtpClient {
             let outcome = authenticate(s, session, mechanism, &credentials).await;
             session.wire.outgoing(Outgoing::Clear);
             let reply = outcome?;
-            if reply.code / 100 == 2 {
+            // 503 "already authenticated" counts as success, as in smtplib.
+            if reply.code / 100 == 2 || reply.code == 503 {
                 Ok(reply)
             } else {
                 Err(SmtpError::Authentication { user, reply })
@@ -403,6 +410,12 @@ impl SmtpClient {
     pub fn quit(&self) -> SmtpResult<Reply> {
         let reply = self.simple("QUIT", None);
         self.close("quit() was called");
+        // What the server said of itself goes too, as smtplib's quit() forgets it.
+        let mut known = self.known();
+        known.features = Features::default();
+        known.does_esmtp = false;
+        known.ehlo_resp = None;
+        known.helo_resp = None;
         reply
     }
 

@@ -3,22 +3,15 @@
 
 use crate::client::{reply_map, SmtpClient};
 use crate::envelope;
-use crate::error::{refused_map, Reply, SmtpError, SmtpResult, PROTOCOL};
+use crate::error::{refused_map, Reply, SmtpResult, PROTOCOL};
 use crate::send::{self, CONNECT_KEYS};
 use netscript_sdk::options::Options;
 use netscript_sdk::prelude::*;
 use netscript_sdk::tls::Trust;
 
 fn connect(host: &str, port: Option<INT>, opts: Map) -> SmtpResult<SmtpClient> {
-    let (host, port) = match port {
-        Some(p) => {
-            if host.is_empty() || host.contains(|c: char| c.is_control() || c == ' ' || c == '/') {
-                return Err(SmtpError::invalid(format!("'{}' is not a host", netscript_sdk::options::quote(host))));
-            }
-            (host.trim_start_matches('[').trim_end_matches(']').to_string(), send::port(p)?)
-        }
-        None => send::host_and_port(host, 25)?,
-    };
+    let (host, port) = send::host_and_port(host, port)?;
+    let port = port.unwrap_or(25);
     let opts = Options::parse(PROTOCOL, "connect", opts, CONNECT_KEYS)?;
     SmtpClient::connect(send::settings(&host, port, &opts)?)
 }
@@ -89,8 +82,9 @@ pub fn register(m: &mut ModuleBuilder) {
         &["msg"],
         r#"
         Sends one message in one call: connect, STARTTLS, login, send, quit. The map holds
-        the connection — `host` (required), `port`, `tls` (default `"implicit"` on port 465,
-        else `"starttls"`, and then port 587; `"none"` sends in clear), `user`, `password`,
+        the connection — `host` (required; `"host:port"` works too), `port`, `tls` (default
+        `"implicit"` on port 465, else `"starttls"`; without a port: 465 for implicit, 587 for
+        starttls, 25 for `"none"`, which sends in clear), `user` and `password` (together),
         `timeout`, `local_hostname`, `ca_file`, `insecure` — and the message, as
         `mail::message` takes it (`from`, `to`, `cc`, `bcc`, `subject`, `text`, `html`,
         `attachments`, …). The message is built before connecting, so a bad one sends
@@ -158,7 +152,7 @@ pub fn register(m: &mut ModuleBuilder) {
     m.method("ehlo", &["name"], ehlo_doc, |c: &mut SmtpClient, name: &str| -> ScriptResult<Map> {
         reply(c.ehlo(Some(name)))
     });
-    let helo_doc = "Says HELO (for servers without ESMTP); returns `#{ code, message }`, a refusal included. Afterwards no extension is known.\n\n```rhai\nlet c = smtp::connect(\"127.0.0.1:2525\");\nprint(c.helo().code);\n```\n\nErrors: `InvalidArgument`, `SMTPServerDisconnected`, `Timeout`.";
+    let helo_doc = "Says HELO, the pre-ESMTP greeting (`connect` always opens with EHLO: a server that refuses EHLO fails there with `SMTPHeloError`); returns `#{ code, message }`, a refusal included. Afterwards no extension is known.\n\n```rhai\nlet c = smtp::connect(\"127.0.0.1:2525\");\nprint(c.helo().code);\n```\n\nErrors: `InvalidArgument`, `SMTPServerDisconnected`, `Timeout`.";
     m.method("helo", &[], helo_doc, |c: &mut SmtpClient| -> ScriptResult<Map> { reply(c.helo(None)) });
     m.method("helo", &["name"], helo_doc, |c: &mut SmtpClient, name: &str| -> ScriptResult<Map> {
         reply(c.helo(Some(name)))

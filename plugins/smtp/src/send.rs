@@ -61,36 +61,43 @@ pub fn port(port: INT) -> SmtpResult<u16> {
 }
 
 /// `"host"`, `"host:port"` or `"[v6]:port"` as smtplib reads its `host` (a port after the
-/// one colon). Errors: `InvalidArgument` for an empty host or a bad port.
-pub fn host_and_port(text: &str, default_port: u16) -> SmtpResult<(String, u16)> {
-    if text.contains(|c: char| c.is_control() || c == ' ' || c == '/') || text.is_empty() {
-        return Err(SmtpError::invalid(format!(
+/// one colon), and a port given apart (`connect(host, port)`, `send`'s `port`): the host and
+/// the port, if either said one. Errors: `InvalidArgument` for an empty host, a bad port, or
+/// a port given both ways.
+pub fn host_and_port(text: &str, given: Option<INT>) -> SmtpResult<(String, Option<u16>)> {
+    let not_a_host = || {
+        SmtpError::invalid(format!(
             "'{}' is not a host (host, host:port or [v6]:port)",
             netscript_sdk::options::quote(text)
-        )));
+        ))
+    };
+    if text.contains(|c: char| c.is_control() || c == ' ' || c == '/') || text.is_empty() {
+        return Err(not_a_host());
     }
+    let given = given.map(port).transpose()?;
     let split = if let Some(rest) = text.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((v6, "")) => return Ok((v6.to_string(), default_port)),
+            Some((v6, "")) if !v6.is_empty() => return Ok((v6.to_string(), given)),
             Some((v6, port)) => Some((v6, port.strip_prefix(':').unwrap_or("x"))),
             None => None,
         }
     } else if text.matches(':').count() == 1 {
         text.split_once(':')
     } else {
-        return Ok((text.to_string(), default_port));
+        return Ok((text.to_string(), given));
     };
     match split {
         Some((host, p)) if !host.is_empty() => match p.parse::<INT>() {
-            Ok(n) => Ok((host.to_string(), port(n)?)),
+            Ok(_) if given.is_some() => Err(SmtpError::invalid(format!(
+                "'{}' has a port and a port is given too: give one",
+                netscript_sdk::options::quote(text)
+            ))),
+            Ok(n) => Ok((host.to_string(), Some(port(n)?))),
             Err(_) => {
                 Err(SmtpError::invalid(format!("'{}': the port is not a number", netscript_sdk::options::quote(text))))
             }
         },
-        _ => Err(SmtpError::invalid(format!(
-            "'{}' is not a host (host, host:port or [v6]:port)",
-            netscript_sdk::options::quote(text)
-        ))),
+        _ => Err(not_a_host()),
     }
 }
 
@@ -114,11 +121,14 @@ pub fn send(map: Map) -> SmtpResult<Vec<(String, Reply)>> {
     };
     let user = opts.string("user")?;
     let password = opts.string("password")?.map(Secret::new);
-    if password.is_some() && user.is_none() {
-        return Err(SmtpError::invalid("smtp::send: password without user"));
+    match (&user, &password) {
+        (None, Some(_)) => return Err(SmtpError::invalid("smtp::send: password without user")),
+        (Some(_), None) => return Err(SmtpError::invalid("smtp::send: user without password")),
+        _ => {}
     }
     let tls_given = opts.get("tls").is_some();
-    let port_given = opts.int("port")?;
+    let (host, port_given) = host_and_port(&host, opts.int("port")?)?;
+    let port_given = port_given.map(INT::from);
     let mode = match (tls_given, port_given) {
         (true, _) => TlsMode::from_options(&opts, TlsMode::None, "starttls")?,
         (false, Some(465)) => TlsMode::Implicit,
@@ -164,13 +174,15 @@ mod tests {
 
     #[test]
     fn hosts_in_smtplibs_forms() {
-        assert_eq!(host_and_port("mail.example.test", 25).unwrap(), ("mail.example.test".into(), 25));
-        assert_eq!(host_and_port("mail.example.test:2525", 25).unwrap(), ("mail.example.test".into(), 2525));
-        assert_eq!(host_and_port("[::1]:2525", 25).unwrap(), ("::1".into(), 2525));
-        assert_eq!(host_and_port("[::1]", 25).unwrap(), ("::1".into(), 25));
-        assert_eq!(host_and_port("::1", 25).unwrap(), ("::1".into(), 25));
+        assert_eq!(host_and_port("mail.example.test", None).unwrap(), ("mail.example.test".into(), None));
+        assert_eq!(host_and_port("mail.example.test:2525", None).unwrap(), ("mail.example.test".into(), Some(2525)));
+        assert_eq!(host_and_port("mail.example.test", Some(587)).unwrap(), ("mail.example.test".into(), Some(587)));
+        assert!(matches!(host_and_port("mail.example.test:2525", Some(25)), Err(SmtpError::InvalidArgument(_))));
+        assert_eq!(host_and_port("[::1]:2525", None).unwrap(), ("::1".into(), Some(2525)));
+        assert_eq!(host_and_port("[::1]", Some(25)).unwrap(), ("::1".into(), Some(25)));
+        assert_eq!(host_and_port("::1", Some(25)).unwrap(), ("::1".into(), Some(25)));
         for bad in ["", "h:x", "h:0", "h:70000", "h:-1", ":25", "a b", "h\r\n:25", "[::1]x"] {
-            assert!(matches!(host_and_port(bad, 25), Err(SmtpError::InvalidArgument(_))), "{bad:?}");
+            assert!(matches!(host_and_port(bad, None), Err(SmtpError::InvalidArgument(_))), "{bad:?}");
         }
     }
 }
