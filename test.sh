@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 apt_packages=(socat hyperfine nginx libnginx-mod-http-echo curl chromium wrk bind9 bind9-dnsutils
-    postfix dovecot-core dovecot-lmtpd dovecot-imapd)
+    postfix dovecot-core dovecot-lmtpd dovecot-imapd dovecot-pop3d)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")

@@ -51,5 +51,7 @@ pub fn builtin_plugins() -> Vec<PluginInfo> {
     list.push(netscript_mail::plugin());
     #[cfg(feature = "smtp")]
     list.push(netscript_smtp::plugin());
+    #[cfg(feature = "imap")]
+    list.push(netscript_imap::plugin());
     list
 }

@@ -55,6 +55,21 @@ pub fn parse(raw: &[u8]) -> MailResult<Map> {
         .map_err(|_| MailError::Parser("mail::parse: the parser failed on this input".into()))?
 }
 
+/// Header text as it reads: RFC 2047 encoded words (`=?utf-8?q?caf=C3=A9?=`) decoded, other
+/// bytes as UTF-8 (lossy). For header values that come without their message, such as an
+/// IMAP envelope's subject and display names.
+pub fn decode_header_text(raw: &[u8]) -> String {
+    let mut field = b"Subject: ".to_vec();
+    field.extend(raw.iter().map(|b| if *b == b'\r' || *b == b'\n' { b' ' } else { *b }));
+    field.extend_from_slice(b"\r\n\r\n");
+    std::panic::catch_unwind(|| {
+        MessageParser::default().parse_headers(&field).and_then(|m| m.subject().map(str::to_string))
+    })
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned())
+}
+
 /// Whether the first line is a header field (`Name: …`, the name printable ASCII) or an
 /// mbox `From ` line.
 fn starts_with_a_header(raw: &[u8]) -> bool {

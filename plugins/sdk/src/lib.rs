@@ -16,8 +16,9 @@
 //! - [`options`]: strict parsing of a script's trailing option map.
 //! - [`runtime`]: the tokio runtimes that plugin I/O runs on, with timeouts.
 //! - [`tls`]: TLS modes, trust (system roots, `ca_file`, `insecure`), handshakes, error texts.
+//! - [`stream`]: a client connection, plain TCP or TLS (implicit or after STARTTLS).
 //! - [`secret`]: `Secret`, a string that prints as `****` and that the host redacts everywhere.
-//! - [`trace`]: `--trace` lines (`> ` sent, `< ` received), credentials masked.
+//! - [`trace`]: `--trace` lines (`> ` sent, `< ` received), credentials masked; [`trace::Lines`].
 //! - [`server`]: the one server handle (`.port`, `.stop()`, `.wait()`, `.stats()` …).
 //! - [`workers`]: the one pool of threads that run script code (tasks, parallel, servers).
 //! - [`timeout`]: seconds from a script as a `Duration` (huge = no limit, never a panic).
@@ -39,6 +40,7 @@ pub mod runtime;
 mod runtimes;
 pub mod secret;
 pub mod server;
+pub mod stream;
 pub mod timeout;
 pub mod tls;
 pub mod trace;

@@ -82,6 +82,38 @@ pub fn payload(protocol: &str, outgoing: bool, bytes: &[u8]) {
     }
 }
 
+/// Cuts a byte stream into lines for a trace: bytes go in as they are read or written, each
+/// complete line comes out without its CR LF (at most 4096 bytes of a line are kept).
+#[derive(Default, Debug)]
+pub struct Lines {
+    pending: Vec<u8>,
+}
+
+impl Lines {
+    /// Appends `bytes` and calls `emit` for each line they complete.
+    pub fn feed(&mut self, bytes: &[u8], mut emit: impl FnMut(&str)) {
+        for &b in bytes {
+            if b == b'\n' {
+                let line = String::from_utf8_lossy(&self.pending);
+                emit(line.trim_end_matches('\r'));
+                self.pending.clear();
+            } else if self.pending.len() < 4096 {
+                self.pending.push(b);
+            }
+        }
+    }
+
+    /// Forgets a partial line.
+    pub fn clear(&mut self) {
+        self.pending.clear();
+    }
+
+    /// The partial line so far.
+    pub fn partial(&self) -> &[u8] {
+        &self.pending
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +122,15 @@ mod tests {
     fn credential_headers_are_masked() {
         assert_eq!(header("Authorization", "Basic dXNlcjpwYXNz"), "Authorization: ****");
         assert_eq!(header("content-type", "text/plain"), "content-type: text/plain");
+    }
+
+    #[test]
+    fn lines_are_cut_at_line_feeds_across_writes() {
+        let mut lines = Lines::default();
+        let mut seen = Vec::new();
+        lines.feed(b"250-a\r\n250 b", |l| seen.push(l.to_string()));
+        assert_eq!(lines.partial(), b"250 b");
+        lines.feed(b"\r\n", |l| seen.push(l.to_string()));
+        assert_eq!(seen, ["250-a", "250 b"]);
     }
 }

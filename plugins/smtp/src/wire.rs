@@ -20,12 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// The stream: plain, or TLS from the start or after STARTTLS.
-pub enum Transport {
-    /// Plain TCP.
-    Plain(TcpStream),
-    /// TLS over TCP.
-    Tls(Box<TlsStream<TcpStream>>),
-}
+pub use netscript_sdk::stream::Stream as Transport;
 
 /// How the lines being written are traced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,8 +38,8 @@ struct State {
     tracing: bool,
     outgoing: Outgoing,
     /// Partial lines, for the trace.
-    sent: Vec<u8>,
-    received: Vec<u8>,
+    sent: trace::Lines,
+    received: trace::Lines,
     /// What was read while capturing (the greeting and the first EHLO reply).
     captured: Option<Vec<u8>>,
 }
@@ -63,8 +58,8 @@ impl Wire {
             stream: Some(stream),
             tracing: trace::enabled(PROTOCOL),
             outgoing: Outgoing::Clear,
-            sent: Vec::new(),
-            received: Vec::new(),
+            sent: trace::Lines::default(),
+            received: trace::Lines::default(),
             captured: Some(Vec::new()),
         };
         Wire { state: Arc::new(Mutex::new(state)), peer }
@@ -122,10 +117,9 @@ impl std::fmt::Debug for Wire {
 }
 
 impl State {
-    fn stream(&mut self) -> io::Result<Pin<&mut dyn AsyncReadWrite>> {
+    fn stream(&mut self) -> io::Result<Pin<&mut Transport>> {
         match self.stream.as_mut() {
-            Some(Transport::Plain(tcp)) => Ok(Pin::new(tcp)),
-            Some(Transport::Tls(tls)) => Ok(Pin::new(tls.as_mut())),
+            Some(stream) => Ok(Pin::new(stream)),
             None => Err(io::Error::new(io::ErrorKind::NotConnected, "the connection is being upgraded to TLS")),
         }
     }
@@ -140,7 +134,7 @@ impl State {
                 self.outgoing = Outgoing::Clear;
                 trace::sent(PROTOCOL, ".");
             }
-            emit_lines(&mut self.received, bytes, |line| trace::received(PROTOCOL, line));
+            self.received.feed(bytes, |line| trace::received(PROTOCOL, line));
         }
     }
 
@@ -149,8 +143,8 @@ impl State {
             return;
         }
         match self.outgoing {
-            Outgoing::Clear => emit_lines(&mut self.sent, bytes, |line| trace::sent(PROTOCOL, line)),
-            Outgoing::Credentials => emit_lines(&mut self.sent, bytes, |line| match masked_auth(line) {
+            Outgoing::Clear => self.sent.feed(bytes, |line| trace::sent(PROTOCOL, line)),
+            Outgoing::Credentials => self.sent.feed(bytes, |line| match masked_auth(line) {
                 Some("") => trace::sent(PROTOCOL, "****"),
                 Some(visible) => trace::sent_masked(PROTOCOL, visible),
                 None => trace::sent(PROTOCOL, line),
@@ -172,23 +166,6 @@ fn masked_auth(line: &str) -> Option<&str> {
         _ => Some(""),
     }
 }
-
-/// Appends `bytes` to the partial line in `pending` and calls `emit` for each complete line.
-fn emit_lines(pending: &mut Vec<u8>, bytes: &[u8], mut emit: impl FnMut(&str)) {
-    for &b in bytes {
-        if b == b'\n' {
-            let line = String::from_utf8_lossy(pending);
-            emit(line.trim_end_matches('\r'));
-            pending.clear();
-        } else if pending.len() < 4096 {
-            pending.push(b);
-        }
-    }
-}
-
-/// Reading and writing, for the two kinds of stream.
-trait AsyncReadWrite: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> AsyncReadWrite for T {}
 
 impl AsyncRead for Wire {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
@@ -239,14 +216,5 @@ mod tests {
         assert_eq!(masked_auth("AUTH PLAIN AGFubgBzZWNyZXQ="), Some("AUTH PLAIN"));
         assert_eq!(masked_auth("AUTH LOGIN"), None);
         assert_eq!(masked_auth("YW5u"), Some(""));
-    }
-
-    #[test]
-    fn lines_are_cut_at_line_feeds_across_writes() {
-        let mut pending = Vec::new();
-        let mut seen = Vec::new();
-        emit_lines(&mut pending, b"250-a\r\n250 b", |l| seen.push(l.to_string()));
-        emit_lines(&mut pending, b"\r\n", |l| seen.push(l.to_string()));
-        assert_eq!(seen, ["250-a", "250 b"]);
     }
 }
