@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+    common::outside::cargo()
 }
 
 /// Builds the bare host, the addr cdylib and the fixtures once; returns the profile dir.
@@ -163,23 +163,9 @@ fn the_same_plugin_twice_is_refused() {
     assert!(run.stderr.contains("is already provided by"), "{}", run.stderr);
 }
 
-/// A copy of the plugin crate in `source` (relative to the repository) outside the
-/// workspace, made by the SDK README's recipe: the SDK pointed at this checkout, the host's
-/// `Cargo.lock` beside it. Returns its folder and the target folder (shared by all such
-/// projects, so their common dependencies build once).
+/// A copy of the plugin crate in `source` outside the workspace (`common::outside`).
 fn outside_project(name: &str, source: &str, sdk_line: &str) -> (PathBuf, PathBuf) {
-    let root = common::repo_root();
-    let work = common::target_profile_dir().join("outside-plugins");
-    let project = work.join(name);
-    std::fs::create_dir_all(project.join("src")).unwrap();
-    let from = root.join(source);
-    let manifest = std::fs::read_to_string(from.join("Cargo.toml"))
-        .unwrap()
-        .replace(sdk_line, &format!(r#"netscript-sdk = {{ path = "{}" }}"#, root.join("plugins/sdk").display()));
-    std::fs::write(project.join("Cargo.toml"), manifest).unwrap();
-    std::fs::copy(from.join("src/lib.rs"), project.join("src/lib.rs")).unwrap();
-    std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
-    (project, work.join("target"))
+    common::outside::project(name, source, sdk_line, None)
 }
 
 /// The template, outside the workspace.
@@ -190,15 +176,7 @@ fn template_project() -> &'static (PathBuf, PathBuf) {
 
 /// Builds an outside project in this test's profile; returns the library.
 fn build_outside(project: &Path, target: &Path, lib: &str) -> PathBuf {
-    let mut cmd = Command::new(cargo());
-    cmd.current_dir(project).env("CARGO_TARGET_DIR", target).args(["build", "--offline"]);
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
-    if profile == "release" {
-        cmd.arg("--release");
-    }
-    let status = cmd.stdout(Stdio::null()).status().expect("cargo build an outside plugin");
-    assert!(status.success(), "the outside plugin in {} did not build", project.display());
-    target.join(profile).join(format!("lib{lib}.so"))
+    common::outside::build(project, target, lib)
 }
 
 /// `cargo tree` of Rhai's dependency graph with the features cargo resolved, as a set of

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod mail_servers;
+pub mod outside;
 // Not every test binary that includes this module starts the mail servers.
 #[allow(unused_imports)]
 pub use mail_servers::MailServers;
