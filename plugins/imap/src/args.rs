@@ -96,8 +96,7 @@ pub fn criteria(value: &Dynamic) -> ImapResult<Vec<Criterion>> {
         for item in array {
             let text = item.to_string();
             one_line("search criteria", &text)?;
-            let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_graphic() && b != b'"');
-            pieces.push(if plain { Criterion::Raw(text) } else { Criterion::Text(text) });
+            pieces.push(if raw_ok(&text) { Criterion::Raw(text) } else { Criterion::Text(text) });
         }
         pieces
     } else {
@@ -148,11 +147,21 @@ fn tokens(text: &str) -> ImapResult<Vec<Criterion>> {
                     s.push(c);
                     chars.next();
                 }
-                out.push(if s.is_ascii() { Criterion::Raw(s) } else { Criterion::Text(s) });
+                out.push(if raw_ok(&s) { Criterion::Raw(s) } else { Criterion::Text(s) });
             }
         }
     }
     Ok(out)
+}
+
+/// Whether a criteria piece may go as it is: a parenthesis, an id set (`1:*`, `2,4:6`), or
+/// an atom (no space, quote, brace, bracket, `%`, `*`, `\\` or non-ASCII). Anything else goes
+/// as a string, so `{5}` or `(draft)` is searched for, not read as syntax.
+fn raw_ok(token: &str) -> bool {
+    token == "("
+        || token == ")"
+        || (!token.is_empty() && token.bytes().all(|b| b.is_ascii_digit() || b":,*".contains(&b)))
+        || (!token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b)))
 }
 
 /// Flags as a parenthesized list: `"\\Seen"`, `"(\\Seen \\Flagged)"` or `["\\Seen",
@@ -167,6 +176,9 @@ pub fn flag_list(value: &Dynamic) -> ImapResult<String> {
     } else {
         return Err(ImapError::invalid(format!("flags: a string or an array of strings, not {}", type_word(value))));
     };
+    if items.is_empty() {
+        return Err(ImapError::invalid("flags: none given (like \"\\\\Seen\" or [\"\\\\Seen\", \"$Label\"])"));
+    }
     for flag in &items {
         let atom = flag.strip_prefix('\\').unwrap_or(flag);
         if atom.is_empty() || !atom.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b)) {
@@ -174,6 +186,27 @@ pub fn flag_list(value: &Dynamic) -> ImapResult<String> {
         }
     }
     Ok(format!("({})", items.join(" ")))
+}
+
+/// STATUS items: `["MESSAGES", "UNSEEN"]` or `"(MESSAGES UNSEEN)"`, as `(MESSAGES UNSEEN)`.
+/// Errors: `InvalidArgument` for anything that is no status item name.
+pub fn status_items(value: &Dynamic) -> ImapResult<String> {
+    let items: Vec<String> = if let Some(text) = value.clone().try_cast::<String>() {
+        text.trim().trim_start_matches('(').trim_end_matches(')').split_whitespace().map(str::to_string).collect()
+    } else if let Some(array) = value.clone().try_cast::<netscript_sdk::rhai::Array>() {
+        array.iter().map(|v| v.to_string()).collect()
+    } else {
+        return Err(ImapError::invalid(format!("status items: a string or an array, not {}", type_word(value))));
+    };
+    if items.is_empty()
+        || !items.iter().all(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err(ImapError::invalid(format!(
+            "status items: {} (like [\"MESSAGES\", \"UNSEEN\"])",
+            quote(&items.join(" "))
+        )));
+    }
+    Ok(format!("({})", items.join(" ").to_ascii_uppercase()))
 }
 
 /// FETCH items as sent: `"(FLAGS UID)"`, `"BODY.PEEK[]"`, an array of items. Errors:
@@ -253,6 +286,17 @@ mod tests {
         assert!(criteria(&Dynamic::from("FROM \"open".to_string())).is_err());
         assert!(criteria(&Dynamic::from("ALL\r\nA1 LOGOUT".to_string())).is_err());
         assert!(criteria(&Dynamic::from("  ".to_string())).is_err());
+        let arr: netscript_sdk::rhai::Array = vec!["SUBJECT".into(), "{5}".into(), "1:*".into(), "(draft)".into()];
+        assert_eq!(
+            criteria(&arr.into()).unwrap(),
+            [
+                Criterion::Raw("SUBJECT".into()),
+                Criterion::Text("{5}".into()),
+                Criterion::Raw("1:*".into()),
+                Criterion::Text("(draft)".into())
+            ]
+        );
+        assert_eq!(criteria(&Dynamic::from("SUBJECT {5}".to_string())).unwrap()[1], Criterion::Text("{5}".into()));
     }
 
     #[test]

@@ -325,6 +325,9 @@ impl ImapClient {
             for key in ["unseen", "uidvalidity", "uidnext"] {
                 map.insert(key.into(), Dynamic::UNIT);
             }
+            for key in ["flags", "permanent_flags"] {
+                map.insert(key.into(), Dynamic::from_array(Array::new()));
+            }
             let parts = [Arg::Raw(command), Arg::Mailbox(mailbox)];
             let outcome = s.call(command, &parts, |r| {
                 response::selected_into(&mut map, r);
@@ -345,8 +348,7 @@ impl ImapClient {
     /// STATUS with `items` (`["MESSAGES", "UNSEEN"]` or `"(MESSAGES UNSEEN)"`).
     pub fn status(&self, mailbox: &str, items: &Dynamic) -> ImapResult<Map> {
         args::mailbox(mailbox)?;
-        let items = args::fetch_items(items)?;
-        let items = if items.starts_with('(') { items } else { format!("({items})") };
+        let items = args::status_items(items)?;
         self.run("STATUS", async |s| {
             let parts = [Arg::Raw("STATUS"), Arg::Mailbox(mailbox), Arg::Raw(&items)];
             let found = s.call("STATUS", &parts, response::status_map).await?;

@@ -303,7 +303,7 @@ pub fn register(m: &mut ModuleBuilder) {
     );
     let fetch_doc = |uid: bool| {
         format!(
-            "{}: one map per message — `#{{ seq, uid, flags, size, internaldate, body, header, text, envelope, sections }}`, each key there when asked for (`\"(UID FLAGS RFC822.SIZE)\"`, `\"BODY.PEEK[]\"`, `\"(RFC822)\"`, `\"ENVELOPE\"`; `body`, `header`, `text` are blobs for `mail::parse`). `ids`: an array, a range (`1..=10`), a number or an IMAP set (`\"1:*\"`). For many or big messages see `fetch_each` and `fetch_to`.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nfor m in c.{}(\"1:*\", \"(UID ENVELOPE)\") {{ print(`${{m.uid}} ${{m.envelope.subject}}`); }}\n```\n\nErrors: `IMAPError` (a tagged NO/BAD, even after some messages came), `InvalidArgument` (ids, items), `IMAPAbort` (the connection broke: nothing partial is returned), `Timeout`.",
+            "{}: one map per message — `#{{ seq, uid, flags, size, internaldate, body, header, text, envelope, sections }}`, each key there when asked for (`\"(UID FLAGS RFC822.SIZE)\"`, `\"BODY.PEEK[]\"`, `\"(RFC822)\"`, `\"ENVELOPE\"`; `body`, `header`, `text` are blobs for `mail::parse`; items the parser cannot read (BINARY, the bare BODY structure) end the session with `IMAPAbort`). `ids`: an array, a range (`1..=10`), a number or an IMAP set (`\"1:*\"`). For many or big messages see `fetch_each` and `fetch_to`.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nfor m in c.{}(\"1:*\", \"(UID ENVELOPE)\") {{ print(`${{m.uid}} ${{m.envelope.subject}}`); }}\n```\n\nErrors: `IMAPError` (a tagged NO/BAD, even after some messages came), `InvalidArgument` (ids, items), `IMAPAbort` (the connection broke: nothing partial is returned), `Timeout`.",
             if uid { "UID FETCH (ids are UIDs)" } else { "FETCH" },
             if uid { "uid_fetch" } else { "fetch" }
         )
@@ -359,7 +359,7 @@ pub fn register(m: &mut ModuleBuilder) {
     );
     let store_doc = |uid: bool| {
         format!(
-            "{}: `mode` is `\"+FLAGS\"`, `\"-FLAGS\"` or `\"FLAGS\"` (add `.SILENT` for no answer), `flags` a string (`\"(\\\\Seen)\"`) or an array. Returns the messages' new flags, as `fetch` maps.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nc.{}([1, 2], \"+FLAGS\", [\"\\\\Seen\"]);\n```\n\nErrors: `IMAPError` (refused, e.g. read-only), `InvalidArgument` (a flag that is no atom, CR, LF), `IMAPAbort`, `Timeout`.",
+            "{}: `mode` is `\"+FLAGS\"`, `\"-FLAGS\"` or `\"FLAGS\"` (add `.SILENT` for no answer), `flags` a string (`\"(\\\\Seen)\"`) or an array. Returns the messages' new flags, as `fetch` maps.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nc.{}([1, 2], \"+FLAGS\", [\"\\\\Seen\"]);\n```\n\nErrors: `IMAPError` (refused; note a read-only mailbox may answer OK and change nothing), `InvalidArgument` (no flags, a flag that is no atom, CR, LF), `IMAPAbort`, `Timeout`.",
             if uid { "UID STORE" } else { "STORE" },
             if uid { "uid_store" } else { "store" }
         )

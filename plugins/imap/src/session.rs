@@ -189,6 +189,11 @@ impl Session {
         }
         let why = if err.kind() == std::io::ErrorKind::UnexpectedEof {
             "the server closed the connection in the middle of a response".to_string()
+        } else if let Some((_, raw)) = err.to_string().split_once(" during parsing of ") {
+            // async-imap's parse error: the parser's state, then the buffer (as Rust escapes it).
+            let line = raw.trim_matches('"').split("\\r\\n").next().unwrap_or("").to_string();
+            let line: String = line.chars().take(120).collect();
+            format!("a response netscript cannot read: {line}")
         } else {
             let mut why = err.to_string();
             if why.len() > 200 {
@@ -216,7 +221,9 @@ impl Session {
         match status {
             Status::Ok => Ok((false, text)),
             Status::PreAuth => Ok((true, text)),
-            Status::Bye => Err(ImapError::Refused { command: "the greeting".into(), status: "BYE", code: None, text }),
+            Status::Bye => {
+                Err(ImapError::Refused { command: "the connection".into(), status: "BYE", code: None, text })
+            }
             _ => Err(self.abort("the greeting", "a greeting that is neither OK nor PREAUTH")),
         }
     }
