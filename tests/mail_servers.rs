@@ -7,7 +7,8 @@
 //! served the folder, with more parallel connections than Dovecot's default allows; wrong
 //! passwords are refused without delaying the next login; `tests/peers/smtp_peer.py`
 //! misbehaves as asked. The one `#[ignore]`d test, `hold_servers_for_a_benchmark`, is how
-//! `benches/smtp/run.sh` gets the same Postfix (and a bench the same Dovecot).
+//! `benches/smtp/run.sh` gets the same Postfix, and `benches/imap` and `benches/pop3` the
+//! same Dovecot with a seeded mailbox.
 
 mod common;
 use common::mail_servers::{
@@ -422,8 +423,14 @@ except smtplib.SMTPServerDisconnected as e:
 /// `pop3_port`, `pop3s_port`), `ca_file`, `discard_domain`, `postfix_config`, `postfix_log`,
 /// `dovecot_log`, `postfix_pid` and `dovecot_pid`, and holds the servers until
 /// FILE is deleted (checked every 100 ms; 30 minutes at most), then stops them on drop.
+///
+/// With `NETSCRIPT_HOLD_SEED=USER:COUNT:SIZE` (`benches/imap`, `benches/pop3`) it first
+/// seeds USER's INBOX (`carol` or `carol@example.test`, one of [`USERS`]; [`SEED_USER`] is
+/// the one no test mails) with COUNT messages of about SIZE bytes each ([`bench_message`],
+/// made one at a time), and FILE also gets `seed_user`, `seed_password`, `seed_count` and
+/// `seed_bytes` (their total size on disk, LF line ends; IMAP and POP3 serve them with CRLF).
 #[test]
-#[ignore = "holds Postfix + Dovecot for benches/smtp/run.sh; needs NETSCRIPT_HOLD_SERVERS=FILE"]
+#[ignore = "holds Postfix + Dovecot for benches/smtp, imap and pop3; needs NETSCRIPT_HOLD_SERVERS=FILE"]
 fn hold_servers_for_a_benchmark() {
     let Some(file) = std::env::var_os("NETSCRIPT_HOLD_SERVERS") else {
         eprintln!("NETSCRIPT_HOLD_SERVERS is not set: nothing to hold");
@@ -432,6 +439,34 @@ fn hold_servers_for_a_benchmark() {
     let file = std::path::PathBuf::from(file);
     let mail = MailServers::start();
     let dir = mail.dir.path().display().to_string();
+    let mut seeded = String::new();
+    if let Some(spec) = std::env::var_os("NETSCRIPT_HOLD_SEED") {
+        let spec = spec.to_string_lossy().into_owned();
+        let parts: Vec<&str> = spec.split(':').collect();
+        let [user, count, size] = parts[..] else {
+            panic!("NETSCRIPT_HOLD_SEED={spec}: expected USER:COUNT:SIZE, e.g. carol:2000:20000")
+        };
+        let local = user.split('@').next().unwrap_or(user);
+        let (address, password) = common::mail_servers::USERS
+            .iter()
+            .find(|(address, _)| address.split('@').next() == Some(local))
+            .unwrap_or_else(|| panic!("NETSCRIPT_HOLD_SEED: no user {user} (carol is {})", SEED_USER.0));
+        let count: u64 = count.parse().unwrap_or_else(|_| panic!("NETSCRIPT_HOLD_SEED: bad COUNT {count}"));
+        let size: usize = size.parse().unwrap_or_else(|_| panic!("NETSCRIPT_HOLD_SEED: bad SIZE {size}"));
+        let started = Instant::now();
+        let mut bytes = 0u64;
+        mail.seed(
+            address,
+            None,
+            (1..=count).map(|n| {
+                let message = bench_message(n, size);
+                bytes += message.len() as u64;
+                message
+            }),
+        );
+        eprintln!("seeded {count} messages ({bytes} bytes) for {address} in {:?}", started.elapsed());
+        seeded = format!("seed_user={address}\nseed_password={password}\nseed_count={count}\nseed_bytes={bytes}\n");
+    }
     let lines = format!(
         "plain_port={}\nsubmission_port={}\nsmtps_port={}\nimap_port={}\nimaps_port={}\npop3_port={}\n\
          pop3s_port={}\nca_file={}\ndiscard_domain={DISCARD_DOMAIN}\npostfix_config={dir}/postfix\n\
@@ -446,7 +481,7 @@ fn hold_servers_for_a_benchmark() {
         mail.ca_file(),
         mail.postfix_pid(),
         mail.dovecot_pid()
-    );
+    ) + &seeded;
     let mut tmp = file.clone().into_os_string();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
@@ -461,4 +496,31 @@ fn hold_servers_for_a_benchmark() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The `n`th message (from 1) a benchmark seeds: fixed headers (`Subject: benchmark message
+/// n`, `Message-ID: <bench-n@example.test>`) and text lines of 78 characters (LF line ends,
+/// as a Maildir stores them) up to about `size` bytes in all (at least one line): the same
+/// bytes for the same `n` and `size`, every run.
+fn bench_message(n: u64, size: usize) -> Vec<u8> {
+    let mut message = format!(
+        "From: Bench <bench@example.test>\n\
+         To: Carol <carol@example.test>\n\
+         Subject: benchmark message {n}\n\
+         Date: Tue, 14 Nov 2023 22:13:20 +0000\n\
+         Message-ID: <bench-{n}@example.test>\n\
+         MIME-Version: 1.0\n\
+         Content-Type: text/plain; charset=us-ascii\n\
+         \n"
+    )
+    .into_bytes();
+    let text = "the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs";
+    // Each line is 79 bytes with its LF: "nnnnnn lllll " and 65 characters of text.
+    for line in 0u64.. {
+        message.extend_from_slice(format!("{n:06} {line:05} {}\n", &text[..65]).as_bytes());
+        if message.len() + 79 > size {
+            break;
+        }
+    }
+    message
 }
