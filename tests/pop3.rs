@@ -91,6 +91,38 @@ fn a_seeded_mailbox_reads_as_poplib_reads_it_over_stls_and_pop3s() {
     assert_eq!(uids.trim(), lines[4], "poplib: {}", String::from_utf8_lossy(&poplib.stderr));
 }
 
+/// `retr_each` pipelines its RETRs (Dovecot offers PIPELINING): all four go in one write,
+/// each message reaches the closure whole; a missing message is a POP3Error after the
+/// others; a throw from the closure comes back as itself.
+#[test]
+fn retr_each_pipelines_and_hands_over_each_message_whole() {
+    let servers = MailServers::start();
+    let sample = servers.seed_sample(SEED_USER.0);
+    let dir = common::temp_dir();
+    let (user, password) = SEED_USER;
+    let script = format!(
+        r#"let c = pop3::connect("127.0.0.1", {pop3}, #{{ timeout: 10 }});
+        c.login("{user}", "{password}");
+        print(c.retr_each(|n, msg| fs::write(`{dir}/${{n}}.eml`, msg)));
+        let seen = [];
+        try {{ c.retr_each([2, 9, 3], |n, msg| seen.push(n)); }} catch (e) {{ print(`${{e.kind}} ${{seen}}`); }}
+        try {{ c.retr_each(1..=4, |n, msg| {{ if n == 2 {{ throw "enough"; }} }}); }} catch (e) {{ print(e); }}
+        print(c.stat().count);
+        c.quit();"#,
+        pop3 = servers.pop3_port,
+        dir = dir.path().display()
+    );
+    let out = with_pop3(&["--trace", "pop3", "-e", &script]).ok();
+    assert_eq!(out.stdout, "4\nPOP3Error [2, 3]\nenough\n4\n", "{}", out.stderr);
+    for (n, message) in sample.inbox.iter().enumerate() {
+        assert_eq!(&std::fs::read(dir.path().join(format!("{}.eml", n + 1))).unwrap(), message, "message {}", n + 1);
+    }
+    // The four RETRs were written before the first reply was read.
+    let trace: Vec<&str> = out.stderr.lines().collect();
+    let first = trace.iter().position(|l| *l == "[pop3] > RETR 1").expect("RETR 1 traced");
+    assert_eq!(&trace[first..first + 4], ["[pop3] > RETR 1", "[pop3] > RETR 2", "[pop3] > RETR 3", "[pop3] > RETR 4"]);
+}
+
 #[test]
 fn mail_sent_with_smtp_reads_back_through_pop3_with_its_attachment() {
     let servers = MailServers::start();

@@ -2,8 +2,9 @@
 
 use crate::client::{ImapClient, Settings};
 use crate::error::{ImapError, ImapResult, PROTOCOL};
+use netscript_sdk::closures::Callback;
 use netscript_sdk::prelude::*;
-use netscript_sdk::rhai::{FnPtr, NativeCallContext};
+use netscript_sdk::rhai::FnPtr;
 use netscript_sdk::tls::{TlsMode, Trust};
 use std::time::Duration;
 
@@ -95,16 +96,11 @@ fn append(c: &ImapClient, mailbox: &str, message: &Dynamic, opts: Map) -> ImapRe
     Ok(c.append(mailbox, &raw, flags, date)?.map_or(Dynamic::UNIT, Dynamic::from_map))
 }
 
-fn fetch_each(
-    ctx: &NativeCallContext,
-    c: &ImapClient,
-    uid: bool,
-    ids: &Dynamic,
-    items: &Dynamic,
-    f: &FnPtr,
-) -> ScriptResult<INT> {
-    let outcome =
-        c.fetch_each(uid, ids, items, |msg| f.call_within_context::<Dynamic>(ctx, (Dynamic::from_map(msg),)).map(drop));
+/// Calls `f` as the SDK's `Callback` does: through the host, never dropped by this plugin
+/// (which may be loaded at run time, with a copy of Rhai of its own).
+fn fetch_each(c: &ImapClient, uid: bool, ids: &Dynamic, items: &Dynamic, f: FnPtr) -> ScriptResult<INT> {
+    let f = Callback::new(f);
+    let outcome = c.fetch_each(uid, ids, items, |msg| f.call(vec![Dynamic::from_map(msg)]).map(drop));
     match outcome.map_err(script_error)? {
         Ok(count) => Ok(count as INT),
         Err(thrown) => Err(thrown),
@@ -331,16 +327,16 @@ pub fn register(m: &mut ModuleBuilder) {
         "fetch_each",
         &["ids", "items", "f"],
         &each_doc(false),
-        |ctx: NativeCallContext, c: &mut ImapClient, ids: Dynamic, items: Dynamic, f: FnPtr| -> ScriptResult<INT> {
-            fetch_each(&ctx, c, false, &ids, &items, &f)
+        |c: &mut ImapClient, ids: Dynamic, items: Dynamic, f: FnPtr| -> ScriptResult<INT> {
+            fetch_each(c, false, &ids, &items, f)
         },
     );
     m.method(
         "uid_fetch_each",
         &["ids", "items", "f"],
         &each_doc(true),
-        |ctx: NativeCallContext, c: &mut ImapClient, ids: Dynamic, items: Dynamic, f: FnPtr| -> ScriptResult<INT> {
-            fetch_each(&ctx, c, true, &ids, &items, &f)
+        |c: &mut ImapClient, ids: Dynamic, items: Dynamic, f: FnPtr| -> ScriptResult<INT> {
+            fetch_each(c, true, &ids, &items, f)
         },
     );
     let to_doc = "Fetches whole messages into the folder `dir` (made if missing), one `<uid>.eml` per message, each written to a temp file and renamed into place once it arrived whole — a broken connection leaves no partial file. Messages are not marked `\\Seen` (`BODY.PEEK[]`). Returns `#{ count, bytes }`. With `#{ uid: true }`, `ids` are UIDs.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nlet saved = c.fetch_to(\"1:*\", \"/tmp/inbox\");\nprint(`${saved.count} messages, ${saved.bytes} bytes`);\n```\n\nErrors: as `fetch`; `PermissionDenied` (`--allow-write`), `IoError`.";

@@ -38,6 +38,8 @@ struct Known {
     welcome: String,
     tls: bool,
     ended: Option<String>,
+    /// Whether CAPA listed PIPELINING (asked once, when first needed).
+    pipelining: Option<bool>,
 }
 
 struct Session {
@@ -142,6 +144,26 @@ impl Session {
         self.status(verb).await
     }
 
+    /// Writes several commands in one write (RFC 2449 PIPELINING), each traced.
+    async fn send_lines(&mut self, lines: &[String]) -> Pop3Result<()> {
+        let address = self.address.clone();
+        let mut bytes = Vec::new();
+        for line in lines {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        let stream = self.stream()?;
+        let sent = async {
+            stream.write_all(&bytes).await?;
+            stream.flush().await
+        };
+        sent.await.map_err(|e| Pop3Error::Host(CommonError::from_io(PROTOCOL, &format!("{address}: sending"), &e)))?;
+        for line in lines {
+            trace::sent(PROTOCOL, line);
+        }
+        Ok(())
+    }
+
     /// The body of a multi-line reply up to its `.` line, dot-unstuffed, line ends as sent.
     /// `lines` traces each line; else the trace shows a byte count.
     async fn multiline(&mut self, command: &str, lines: bool) -> Pop3Result<Vec<u8>> {
@@ -202,7 +224,7 @@ impl Pop3Client {
         Ok(Pop3Client {
             inner: Arc::new(Inner {
                 settings,
-                known: Mutex::new(Known { welcome, tls, ended: None }),
+                known: Mutex::new(Known { welcome, tls, ended: None, pipelining: None }),
                 session: netscript_sdk::tokio::sync::Mutex::new(Some(session)),
             }),
         })
@@ -230,7 +252,13 @@ impl Pop3Client {
             )));
         };
         let settings = &self.inner.settings;
-        let outcome = match runtime::block_on_timeout(PROTOCOL, what, settings.timeout, op(session, settings)) {
+        let outcome = runtime::block_on_timeout(PROTOCOL, what, settings.timeout, op(session, settings));
+        self.settle(&mut guard, outcome)
+    }
+
+    /// A step's outcome; a failure that ends the session closes it.
+    fn settle<T>(&self, guard: &mut Option<Session>, outcome: Result<Pop3Result<T>, CommonError>) -> Pop3Result<T> {
+        let outcome = match outcome {
             Ok(result) => result,
             Err(common) => Err(Pop3Error::Host(common)),
         };
@@ -307,6 +335,81 @@ impl Pop3Client {
         })
     }
 
+    /// Whether the server pipelines (CAPA's PIPELINING), asked once.
+    fn pipelining(&self) -> Pop3Result<bool> {
+        if let Some(known) = self.known().pipelining {
+            return Ok(known);
+        }
+        let capa = match self.multiline("CAPA", true) {
+            Ok(body) => String::from_utf8_lossy(&body).lines().any(|l| l.trim().eq_ignore_ascii_case("PIPELINING")),
+            Err(Pop3Error::Refused { .. }) => false,
+            Err(err) => return Err(err),
+        };
+        self.known().pipelining = Some(capa);
+        Ok(capa)
+    }
+
+    /// RETR of each of `numbers`, `each` called with every message as it arrives (between
+    /// the waits, so it may do I/O of its own). With PIPELINING the RETRs go 32 at a time in
+    /// one write. A `-ERR` for a message is raised after the batch it was in; a throw from
+    /// `each` stops the calls after its batch and is returned.
+    pub fn retr_each<E>(
+        &self,
+        numbers: &[u32],
+        mut each: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
+    ) -> Pop3Result<Result<u64, E>> {
+        let window = if self.pipelining()? { 32 } else { 1 };
+        let limit = self.inner.settings.timeout;
+        let mut guard = runtime::lock(PROTOCOL, &self.inner.session)?;
+        let mut count = 0;
+        let mut refused = None;
+        for batch in numbers.chunks(window) {
+            let lines: Vec<String> = batch.iter().map(|n| format!("RETR {n}")).collect();
+            let sent = match guard.as_mut() {
+                Some(session) => runtime::block_on_timeout(PROTOCOL, "RETR", limit, session.send_lines(&lines)),
+                None => return Err(self.gone()),
+            };
+            self.settle(&mut guard, sent)?;
+            let mut failed = None;
+            for (&n, line) in batch.iter().zip(&lines) {
+                let read = match guard.as_mut() {
+                    Some(session) => runtime::block_on_timeout(PROTOCOL, "RETR", limit, async {
+                        session.status("RETR").await?;
+                        session.multiline(line, false).await
+                    }),
+                    None => return Err(self.gone()),
+                };
+                match self.settle(&mut guard, read) {
+                    Ok(body) if failed.is_none() => match each(n, body) {
+                        Ok(()) => count += 1,
+                        Err(err) => failed = Some(err),
+                    },
+                    Ok(_) => {}
+                    Err(err @ Pop3Error::Refused { .. }) => {
+                        refused.get_or_insert(Pop3Error::Refused { command: line.clone(), text: err_text(&err) });
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            if let Some(err) = failed {
+                return Ok(Err(err));
+            }
+            if let Some(err) = refused.take() {
+                return Err(err);
+            }
+        }
+        Ok(Ok(count))
+    }
+
+    fn gone(&self) -> Pop3Error {
+        let why = self.known().ended.clone().unwrap_or_else(|| "it was closed".into());
+        Pop3Error::Host(CommonError::new(
+            CommonKind::ConnectionClosed,
+            PROTOCOL,
+            format!("not connected to {} ({why}): connect again with pop3::connect", self.address()),
+        ))
+    }
+
     /// QUIT; the session ends whatever the server says.
     pub fn quit(&self) -> Pop3Result<String> {
         let outcome = self.run("QUIT", async |s, _| s.command("QUIT", "QUIT").await);
@@ -333,4 +436,12 @@ async fn stls(session: &mut Session, settings: &Settings) -> Pop3Result<String> 
     let stream = reader.into_inner().upgrade(PROTOCOL, config, &settings.host).await?;
     session.stream = Some(BufReader::new(stream));
     Ok(text)
+}
+
+/// The server's text of a refusal.
+fn err_text(err: &Pop3Error) -> String {
+    match err {
+        Pop3Error::Refused { text, .. } => text.clone(),
+        other => other.to_string(),
+    }
 }

@@ -3,7 +3,9 @@
 
 use crate::client::{Pop3Client, Settings};
 use crate::error::{Pop3Error, Pop3Result, PROTOCOL};
+use netscript_sdk::closures::Callback;
 use netscript_sdk::prelude::*;
+use netscript_sdk::rhai::FnPtr;
 use netscript_sdk::tls::{TlsMode, Trust};
 use std::time::Duration;
 
@@ -70,6 +72,42 @@ fn numbered_line(line: &str, key: &str, numeric: bool) -> Pop3Result<Dynamic> {
     map.insert("n".into(), int_of(n, "message number")?.into());
     map.insert(key.into(), if numeric { int_of(value, key)?.into() } else { value.to_string().into() });
     Ok(Dynamic::from_map(map))
+}
+
+/// Message numbers from an array, a range or one number. Errors: `InvalidArgument`.
+fn message_numbers(value: &Dynamic) -> Pop3Result<Vec<u32>> {
+    if let Ok(n) = value.as_int() {
+        return Ok(vec![number(n)?]);
+    }
+    if let Some(range) = value.clone().try_cast::<std::ops::Range<INT>>() {
+        return range.map(number).collect();
+    }
+    if let Some(range) = value.clone().try_cast::<std::ops::RangeInclusive<INT>>() {
+        return range.map(number).collect();
+    }
+    if let Some(array) = value.clone().try_cast::<Array>() {
+        return array
+            .iter()
+            .map(|v| {
+                v.as_int().map_err(|t| Pop3Error::invalid(format!("{t} is not a message number"))).and_then(number)
+            })
+            .collect();
+    }
+    Err(Pop3Error::invalid(format!(
+        "message numbers: an array, a range or a number, not {}",
+        netscript_sdk::options::type_word(value)
+    )))
+}
+
+/// Calls `f` as the SDK's `Callback` does: through the host, never dropped by this plugin.
+fn retr_each(c: &Pop3Client, numbers: &[u32], f: FnPtr) -> ScriptResult<INT> {
+    let f = Callback::new(f);
+    let outcome =
+        c.retr_each(numbers, |n, msg| f.call(vec![Dynamic::from_int(INT::from(n)), Dynamic::from_blob(msg)]).map(drop));
+    match outcome.map_err(script_error)? {
+        Ok(count) => Ok(count as INT),
+        Err(thrown) => Err(thrown),
+    }
 }
 
 /// Registers the module's functions and the `Pop3Client` type.
@@ -207,6 +245,21 @@ pub fn register(m: &mut ModuleBuilder) {
         &["n"],
         "RETR: message `n`, whole, as a blob (for `mail::parse`, or `fs::write`); the trace shows its size.\n\n```rhai\nlet c = pop3::connect(\"127.0.0.1\", 110);\nc.login(\"alice@example.test\", env(\"POP3_PASSWORD\"));\nprint(mail::parse(c.retr(1)).subject);\n```\n\nErrors: `POP3Error` (no such message), `InvalidArgument`, `ConnectionClosed`, `Timeout`.",
         |c: &mut Pop3Client, n: INT| -> ScriptResult<Blob> { err(number(n).and_then(|n| c.multiline(&format!("RETR {n}"), false))) },
+    );
+    let each_doc = "RETR of every message (or of `numbers`: an array or a range), calling `f(n, message)` with each as it arrives — one message in memory at a time. When the server offers PIPELINING the RETRs go 32 to a write (poplib sends one and waits). Returns how many were handled.\n\n```rhai\nlet c = pop3::connect(\"127.0.0.1\", 110);\nc.login(\"alice@example.test\", env(\"POP3_PASSWORD\"));\nc.retr_each(|n, msg| fs::write(`/tmp/mail/${n}.eml`, msg));\n```\n\nErrors: `POP3Error` (a message refused: raised after its batch), `InvalidArgument`, `ConnectionClosed`, `Timeout`; what `f` throws (after the batch it came in).";
+    m.method("retr_each", &["f"], each_doc, |c: &mut Pop3Client, f: FnPtr| -> ScriptResult<INT> {
+        let count = err(c.simple("STAT"))?;
+        let total = count.split_whitespace().next().and_then(|n| n.parse::<u32>().ok()).unwrap_or(0);
+        retr_each(c, &(1..=total).collect::<Vec<_>>(), f)
+    });
+    m.method(
+        "retr_each",
+        &["numbers", "f"],
+        each_doc,
+        |c: &mut Pop3Client, numbers: Dynamic, f: FnPtr| -> ScriptResult<INT> {
+            let numbers = err(message_numbers(&numbers))?;
+            retr_each(c, &numbers, f)
+        },
     );
     m.method(
         "top",

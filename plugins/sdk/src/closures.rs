@@ -8,8 +8,44 @@
 //! one underlying object. [`detach_handles`] gives a closure its own clone of each captured
 //! handle, so concurrent calls need no lock; captured plain data (maps, arrays, numbers,
 //! strings) stays shared, with the locking Rhai gives it.
+//!
+//! [`Callback`] is how a plugin function keeps and calls a closure it was given.
 
-use rhai::{Dynamic, FnPtr};
+use rhai::{Dynamic, EvalAltResult, FnPtr};
+use std::mem::ManuallyDrop;
+
+/// A script closure a plugin function was given (`|…| …` as an argument), to call back:
+/// `Callback::new(f)` then `.call(args)`. Use it rather than keeping the `FnPtr`:
+/// - the call goes through the host (`host().call_fn`), whose Rhai runs the script; a plugin
+///   loaded at run time has a copy of Rhai of its own that cannot reach the host's modules
+///   (`fs::`, `mail::`);
+/// - it never drops the closure with the plugin's own code: an `FnPtr` that captured nothing
+///   holds the host's copy of an empty list, whose static header the plugin's copy of the
+///   same code does not recognise and would try to free (a crash). Such a closure is left to
+///   the host (nothing is allocated for it, so nothing leaks).
+pub struct Callback(ManuallyDrop<FnPtr>);
+
+impl Callback {
+    /// Takes the closure `f`.
+    pub fn new(f: FnPtr) -> Callback {
+        Callback(ManuallyDrop::new(f))
+    }
+
+    /// Calls it with `args`; what it throws comes back as the error, to be returned as it is.
+    pub fn call(&self, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
+        crate::host::host().call_fn(&self.0, args)
+    }
+}
+
+impl Drop for Callback {
+    fn drop(&mut self) {
+        if self.0.is_curried() {
+            // SAFETY: dropped once, here; a captured list lives on the heap, which either
+            // copy of the code frees alike.
+            unsafe { ManuallyDrop::drop(&mut self.0) }
+        }
+    }
+}
 
 /// `f` with every captured plugin object replaced by its own clone of the handle (see the
 /// module docs). A captured variable locked at this moment stays as it is.
