@@ -76,7 +76,14 @@ impl Runtime {
             (config.builtins)().into_iter().map(|info| LoadedPlugin::new(info, PluginSource::BuiltIn)).collect();
         let mut paths = config.plugin_paths;
         paths.extend(plugins::libraries_on_plugin_path());
+        // The same file named twice (by `--plugin` and a folder of NETSCRIPT_PLUGIN_PATH) is
+        // loaded once; two files offering one module are refused below.
+        let mut seen = std::collections::HashSet::new();
         for path in paths {
+            if !seen.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())) {
+                tracing::debug!(path = %path.display(), "plugin named twice: loaded once");
+                continue;
+            }
             let plugin = plugins::load_library(&path, host, seed)?;
             if crate::core::MODULE_NAMES.contains(&plugin.info.name.as_str()) {
                 return Err(PluginLoadError::Duplicate {

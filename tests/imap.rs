@@ -410,9 +410,50 @@ fn mail_digest_lists_unread_mail_per_folder_without_marking_it_seen() {
     assert!(err.contains("AUTHENTICATIONFAILED") && !err.contains("not-carols-password"), "{err}");
     let (status, _, err) = digest(CAROL_PW, &[]);
     assert_eq!(status, Some(2), "{err}");
+    let (status, table, _) = digest(CAROL_PW, &["--user", SEED_USER.0, "--folder", "INBOX", "--folder", "Nope"]);
+    assert_eq!(status, Some(1));
+    assert!(table.contains("INBOX: 4 unread of 4") && table.contains("Nope: IMAPError: "), "{table}");
     // Still unread: the digest only looked.
     let again = digest(CAROL_PW, &["--user", SEED_USER.0, "--json", "--limit", "3"]).1;
     assert_eq!(again, json);
+}
+
+/// Names with a quote or a backslash come back from `list()` as they were created (the
+/// quoted string unescaped), so they select; items whose answers cannot be read are refused
+/// before anything is sent.
+#[test]
+fn odd_names_round_trip_and_unreadable_items_are_refused_up_front() {
+    let (servers, _sample) = seeded();
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return e.kind; }} }}
+        let c = {connect};
+        c.login("carol@example.test", "{pw}");
+        c.create("He said \"hi\"");
+        c.create("back\\slash");
+        for b in c.list() {{ if b.name != "INBOX" {{ print(`${{b.name}} ${{c.select(b.name).exists}}`); }} }}
+        c.select("INBOX");
+        for items in ["BODYSTRUCTURE", "(UID BODY)", "BINARY[1]", "(FLAGS BINARY.SIZE[1])"] {{ print(why(|| c.fetch(1, items))); }}
+        print(c.connected);"#,
+        connect = imaps(&servers),
+        pw = CAROL_PW
+    );
+    let out = run(&["-e", &script]).ok().stdout;
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines[..3].sort();
+    assert_eq!(
+        lines,
+        [
+            "Entwürfe 1",
+            "He said \"hi\" 0",
+            "back\\slash 0",
+            "InvalidArgument",
+            "InvalidArgument",
+            "InvalidArgument",
+            "InvalidArgument",
+            "true"
+        ],
+        "{out}"
+    );
 }
 
 #[test]

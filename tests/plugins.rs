@@ -156,9 +156,14 @@ fn a_plugin_for_another_api_version_is_refused_naming_both_versions() {
 }
 
 #[test]
-fn the_same_plugin_twice_is_refused() {
+fn the_same_module_from_two_files_is_refused_and_one_file_named_twice_loads_once() {
     let so = lib("netscript_addr");
-    let run = bare(&["--plugin", &so, "--plugin", &so, "-e", "1"]);
+    let once = bare(&["--plugin", &so, "--plugin", &so, "-e", "print(addr::ip(\"10.0.0.1\").is_private())"]);
+    assert_eq!((once.status, once.stdout.as_str()), (0, "true\n"), "{}", once.stderr);
+    let dir = common::temp_dir();
+    let copy = dir.path().join("libnetscript_addr.so");
+    std::fs::copy(&so, &copy).unwrap();
+    let run = bare(&["--plugin", &so, "--plugin", copy.to_str().unwrap(), "-e", "1"]);
     assert_eq!(run.status, 1);
     assert!(run.stderr.contains("is already provided by"), "{}", run.stderr);
 }

@@ -13,6 +13,9 @@ use netscript_sdk::rhai::{Dynamic, INT};
 pub fn id_set(ids: &Dynamic) -> ImapResult<String> {
     let bad = |why: String| ImapError::invalid(format!("message ids: {why}"));
     let number = |n: INT| -> ImapResult<u32> {
+        if n > INT::from(u32::MAX) {
+            return Err(bad(format!("{n} is above the largest IMAP message number (4294967295)")));
+        }
         u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| bad(format!("{n} is not a message number (1 or more)")))
     };
     let mut numbers: Vec<u32> = if let Some(text) = ids.clone().try_cast::<String>() {
@@ -220,6 +223,16 @@ pub fn fetch_items(value: &Dynamic) -> ImapResult<String> {
         return Err(ImapError::invalid(format!("fetch items: a string or an array, not {}", type_word(value))));
     };
     one_line("fetch items", &text)?;
+    // Items whose answers the parser cannot give back: refused before the session is lost.
+    let upper = text.to_ascii_uppercase();
+    let words = upper.split(|c: char| c == ' ' || c == '(' || c == ')').filter(|w| !w.is_empty());
+    for word in words {
+        if word == "BODYSTRUCTURE" || word == "BODY" || word.starts_with("BINARY") {
+            return Err(ImapError::invalid(format!(
+                "fetch items: {word} is not supported (fetch \"BODY.PEEK[]\" and read it with mail::parse)"
+            )));
+        }
+    }
     if text.trim().is_empty() || !text.is_ascii() {
         return Err(ImapError::invalid(format!(
             "fetch items: '{}' (like \"(FLAGS UID RFC822.SIZE)\" or \"BODY.PEEK[]\")",

@@ -22,9 +22,15 @@ fn strings<'a>(items: impl IntoIterator<Item = &'a Cow<'a, str>>) -> Dynamic {
     Dynamic::from_array(items.into_iter().map(|s| Dynamic::from(s.to_string())).collect())
 }
 
-/// A mailbox name as the script sees it (modified UTF-7 decoded).
+/// A mailbox name as the script sees it: a quoted string's `\"` and `\\` unescaped (the
+/// parser leaves them), modified UTF-7 decoded.
 pub fn mailbox_name(wire: &str) -> String {
-    utf7::decode(wire).unwrap_or_else(|| wire.to_string())
+    let mut unquoted = String::with_capacity(wire.len());
+    let mut chars = wire.chars();
+    while let Some(c) = chars.next() {
+        unquoted.push(if c == '\\' { chars.next().unwrap_or(c) } else { c });
+    }
+    utf7::decode(&unquoted).unwrap_or(unquoted)
 }
 
 /// The section a BODY[…] answer is for, as the script names it (`"1"`, `"1.MIME"`, `"HEADER"`).
@@ -242,4 +248,16 @@ pub fn append_uid(code: &ResponseCode<'_>) -> Option<Map> {
     map.insert("uidvalidity".into(), int(*validity));
     map.insert("uid".into(), int(uid));
     Some(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_names_are_unescaped_and_decoded() {
+        assert_eq!(mailbox_name(r#"He said \"hi\""#), r#"He said "hi""#);
+        assert_eq!(mailbox_name(r"back\\slash"), r"back\slash");
+        assert_eq!(mailbox_name("Entw&APw-rfe"), "Entwürfe");
+    }
 }

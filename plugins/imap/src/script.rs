@@ -299,7 +299,7 @@ pub fn register(m: &mut ModuleBuilder) {
     );
     let fetch_doc = |uid: bool| {
         format!(
-            "{}: one map per message — `#{{ seq, uid, flags, size, internaldate, body, header, text, envelope, sections }}`, each key there when asked for (`\"(UID FLAGS RFC822.SIZE)\"`, `\"BODY.PEEK[]\"`, `\"(RFC822)\"`, `\"ENVELOPE\"`; `body`, `header`, `text` are blobs for `mail::parse`; items the parser cannot read (BINARY, the bare BODY structure) end the session with `IMAPAbort`). `ids`: an array, a range (`1..=10`), a number or an IMAP set (`\"1:*\"`). For many or big messages see `fetch_each` and `fetch_to`.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nfor m in c.{}(\"1:*\", \"(UID ENVELOPE)\") {{ print(`${{m.uid}} ${{m.envelope.subject}}`); }}\n```\n\nErrors: `IMAPError` (a tagged NO/BAD, even after some messages came), `InvalidArgument` (ids, items), `IMAPAbort` (the connection broke: nothing partial is returned), `Timeout`.",
+            "{}: one map per message — `#{{ seq, uid, flags, size, internaldate, body, header, text, envelope, sections }}`, each key there when asked for (`\"(UID FLAGS RFC822.SIZE)\"`, `\"BODY.PEEK[]\"`, `\"(RFC822)\"`, `\"ENVELOPE\"`; `body`, `header` (also `BODY[HEADER.FIELDS (…)]`), `text` are blobs for `mail::parse`; `BODY[1]`, `BODY[1.MIME]` … land in `sections` by their part; BODYSTRUCTURE, the bare BODY and BINARY are refused: fetch `BODY.PEEK[]` and use `mail::parse`). `ids`: an array, a range (`1..=10`), a number or an IMAP set (`\"1:*\"`). For many or big messages see `fetch_each` and `fetch_to`.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nfor m in c.{}(\"1:*\", \"(UID ENVELOPE)\") {{ print(`${{m.uid}} ${{m.envelope.subject}}`); }}\n```\n\nErrors: `IMAPError` (a tagged NO/BAD, even after some messages came), `InvalidArgument` (ids, items), `IMAPAbort` (the connection broke: nothing partial is returned), `Timeout`.",
             if uid { "UID FETCH (ids are UIDs)" } else { "FETCH" },
             if uid { "uid_fetch" } else { "fetch" }
         )
@@ -318,7 +318,7 @@ pub fn register(m: &mut ModuleBuilder) {
     );
     let each_doc = |uid: bool| {
         format!(
-            "{}, calling `f` with each message's map (as `fetch` gives it) as it arrives: one message in memory at a time. Returns how many were handled. The limit `timeout` applies to each wait. Inside `f`, use another connection for IMAP (this one is busy).\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nc.{}(\"1:*\", \"BODY.PEEK[]\", |m| print(mail::parse(m.body).subject));\n```\n\nErrors: as `fetch`; what `f` throws (the rest of the reply is read first).",
+            "{}, calling `f` with each message's map (as `fetch` gives it) as it arrives: one message in memory at a time. Returns how many were handled. The limit `timeout` applies to each wait. Inside `f`, use another connection for IMAP: this client is busy (Rhai reports a data race when `f` touches the variable holding it).\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nc.{}(\"1:*\", \"BODY.PEEK[]\", |m| print(mail::parse(m.body).subject));\n```\n\nErrors: as `fetch`; what `f` throws (the rest of the reply is read first).",
             if uid { "UID FETCH" } else { "FETCH" },
             if uid { "uid_fetch_each" } else { "fetch_each" }
         )
@@ -419,7 +419,7 @@ pub fn register(m: &mut ModuleBuilder) {
     m.method(
         "idle",
         &["seconds"],
-        "IDLE for up to `seconds`: returns the events that came (`#{ type, n }`: `\"exists\"` for new mail, `\"expunge\"`, `\"fetch\"`), or `()` when nothing did.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nlet events = c.idle(60);\nif events != () { print(\"new mail\"); }\n```\n\nErrors: `IMAPError` (IDLE not offered), `InvalidArgument` (seconds), `IMAPAbort`, `Timeout`.",
+        "IDLE for up to `seconds`: returns the events that came (`#{ type, n }`: `\"exists\"` for new mail, `\"expunge\"`, `\"fetch\"`), or `()` when nothing did.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nlet events = c.idle(60);\nif events != () { print(\"new mail\"); }\n```\n\nServers end an IDLE after about 30 minutes (RFC 2177): keep `seconds` below that and call `idle` again. Errors: `IMAPError` (IDLE not offered), `InvalidArgument` (seconds), `IMAPAbort`, `Timeout`.",
         |c: &mut ImapClient, seconds: Dynamic| -> ScriptResult<Dynamic> {
             let wait = netscript_sdk::timeout::positive_value(PROTOCOL, "idle", &seconds).map_err(script_error)?;
             err(c.idle(wait)).map(|events| events.map_or(Dynamic::UNIT, Dynamic::from_array))

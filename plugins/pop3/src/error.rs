@@ -82,6 +82,16 @@ impl ScriptError for Pop3Error {
     fn code(&self) -> Option<i64> {
         None
     }
+
+    /// A refusal's bracketed response code (RFC 2449/3206: `[AUTH]`, `[IN-USE]`,
+    /// `[SYS/TEMP]`) as `code`.
+    fn extend(&self, map: &mut netscript_sdk::rhai::Map) {
+        if let Self::Refused { text, .. } = self {
+            if let Some(code) = text.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(code, _)| code) {
+                map.insert("code".into(), code.to_string().into());
+            }
+        }
+    }
 }
 
 /// The result type of the plugin's Rust functions.

@@ -44,6 +44,9 @@ fn err<T>(r: Pop3Result<T>) -> ScriptResult<T> {
 
 /// A message number. Errors: `InvalidArgument` below 1.
 fn number(n: INT) -> Pop3Result<u32> {
+    if n > INT::from(u32::MAX) {
+        return Err(Pop3Error::invalid(format!("{n} is above the largest message number (4294967295)")));
+    }
     u32::try_from(n)
         .ok()
         .filter(|n| *n > 0)
