@@ -4,6 +4,8 @@
 #   netscript  "to": c.fetch_to("1:*", dir) (fetch.rhai): one FETCH 1:* (UID BODY.PEEK[]),
 #              each message written to dir/<uid>.eml as it arrives (temp file, fsync,
 #              rename: the host's atomic file), one message in memory at a time;
+#   netscript  "parallel": parallel over 4 more connections, each fetch_to of a quarter of
+#              the messages (by sequence number) into the same folder;
 #   netscript  "each", reported only: c.fetch_each("1:*", "(UID BODY.PEEK[])", |m| …)
 #              counting messages and bytes, writing nothing: the network and the parsing
 #              without the disk;
@@ -106,11 +108,13 @@ echo "warm-up (untimed): netscript each…"
 run netscript each "$out/warm"
 expected_bytes=$BYTES
 
-to=(); each=(); plain=(); durable=(); floor=()
-rss_to=(); rss_each=(); rss_plain=(); rss_durable=()
-cpu_to=(); cpu_each=(); cpu_plain=(); cpu_durable=()
+to=(); par=(); each=(); plain=(); durable=(); floor=()
+rss_to=(); rss_par=(); rss_each=(); rss_plain=(); rss_durable=()
+cpu_to=(); cpu_par=(); cpu_each=(); cpu_plain=(); cpu_durable=()
 for r in $(seq "$RUNS"); do
     run netscript to "$out/ns$r"; to+=("$MS"); rss_to+=("$RSS"); cpu_to+=("$CPU"); b_to=$BYTES
+    settle
+    run netscript parallel "$out/nsp$r"; par+=("$MS"); rss_par+=("$RSS"); cpu_par+=("$CPU"); b_par=$BYTES
     settle
     run netscript each "$out/none$r"; each+=("$MS"); rss_each+=("$RSS"); cpu_each+=("$CPU"); b_each=$BYTES
     run imaplib plain "$out/py$r"; plain+=("$MS"); rss_plain+=("$RSS"); cpu_plain+=("$CPU"); b_plain=$BYTES
@@ -120,18 +124,21 @@ for r in $(seq "$RUNS"); do
     "$PY" "$here/floor.py" 127.0.0.1 "$imap_port" "$seed_user" "$seed_password" >"$work/run.out" 2>"$work/run.err" \
         || { echo "floor failed: $(cat "$work/run.err")" >&2; exit 1; }
     read -r _ MS <"$work/run.out"; floor+=("$MS")
-    for b in "$b_to" "$b_each" "$b_plain" "$b_durable"; do
+    for b in "$b_to" "$b_par" "$b_each" "$b_plain" "$b_durable"; do
         [ "$b" = "$expected_bytes" ] || {
-            echo "run $r: bytes differ (netscript to $b_to, each $b_each, imaplib plain $b_plain, durable $b_durable; warm-up $expected_bytes)" >&2
+            echo "run $r: bytes differ (netscript to $b_to, parallel $b_par, each $b_each, imaplib plain $b_plain, durable $b_durable; warm-up $expected_bytes)" >&2
             exit 1
         }
     done
-    printf 'run %s: netscript fetch_to %.0f ms, fetch_each (no files) %.0f ms, imaplib plain %.0f ms, imaplib durable %.0f ms, raw-socket floor %.0f ms\n' \
-        "$r" "${to[-1]}" "${each[-1]}" "${plain[-1]}" "${durable[-1]}" "${floor[-1]}"
+    printf 'run %s: netscript fetch_to %.0f ms, parallel x4 %.0f ms, fetch_each (no files) %.0f ms, imaplib plain %.0f ms, imaplib durable %.0f ms, raw-socket floor %.0f ms\n' \
+        "$r" "${to[-1]}" "${par[-1]}" "${each[-1]}" "${plain[-1]}" "${durable[-1]}" "${floor[-1]}"
 done
 
 # Correctness: the last runs' folders.
 read -r ns_files ns_bytes <<<"$(files "$out/ns$RUNS")"
+read -r par_files par_bytes <<<"$(files "$out/nsp$RUNS")"
+[ "$par_files" = "$COUNT" ] && [ "$par_bytes" = "$ns_bytes" ] \
+    || { echo "parallel wrote $par_files files, $par_bytes bytes; one connection $ns_files, $ns_bytes" >&2; exit 1; }
 read -r py_files py_bytes <<<"$(files "$out/py$RUNS")"
 middle=$(( (COUNT + 1) / 2 ))
 if [ "$ns_files" != "$COUNT" ] || [ "$py_files" != "$COUNT" ] || [ "$ns_bytes" != "$py_bytes" ] \
@@ -143,19 +150,21 @@ echo "checked: every run got $COUNT messages, $expected_bytes bytes (CRLF) on ev
 
 per_s() { awk -v n="$COUNT" -v ms="$1" 'BEGIN { printf "%.0f", n * 1000 / ms }'; }
 mib_s() { awk -v b="$expected_bytes" -v ms="$1" 'BEGIN { printf "%.0f", b / 1048576 * 1000 / ms }'; }
-mto=$(median "${to[@]}"); meach=$(median "${each[@]}"); mplain=$(median "${plain[@]}"); mdur=$(median "${durable[@]}")
+mpar=$(median "${par[@]}"); mto=$(median "${to[@]}"); meach=$(median "${each[@]}"); mplain=$(median "${plain[@]}"); mdur=$(median "${durable[@]}")
 rto=$(median "${rss_to[@]}")
 echo "medians of $RUNS runs ($COUNT messages, connect to LOGOUT):"
 line() { printf '%-44s %7.0f ms %6s msg/s %4s MiB/s  peak RSS %5s MB  client CPU %s ms\n' "$1" "$2" "$(per_s "$2")" "$(mib_s "$2")" "$(mb "$3")" "$4"; }
 line "netscript fetch_to (fsync per file)" "$mto" "$rto" "$(median "${cpu_to[@]}")"
+line "netscript fetch_to, parallel x4 connections" "$mpar" "$(median "${rss_par[@]}")" "$(median "${cpu_par[@]}")"
 line "netscript fetch_each, no files" "$meach" "$(median "${rss_each[@]}")" "$(median "${cpu_each[@]}")"
 line "imaplib, plain writes" "$mplain" "$(median "${rss_plain[@]}")" "$(median "${cpu_plain[@]}")"
 line "imaplib, fsync + rename per file" "$mdur" "$(median "${rss_durable[@]}")" "$(median "${cpu_durable[@]}")"
 mfl=$(median "${floor[@]}")
 printf '%-44s %7.0f ms %6s msg/s %4s MiB/s  (reported only)\n' "raw-socket floor, no files (floor.py)" "$mfl" "$(per_s "$mfl")" "$(mib_s "$mfl")"
 r=$(ratio "$mplain" "$mto"); echo "imaplib plain / netscript fetch_to: ${r}x (target >= ${TARGET}x) $(verdict "$r" "$TARGET")"
+r=$(ratio "$mplain" "$mpar"); echo "imaplib plain / netscript fetch_to parallel x4: ${r}x (target >= ${TARGET}x) $(verdict "$r" "$TARGET")"
 echo "imaplib durable / netscript fetch_to: $(ratio "$mdur" "$mto")x (the same fsync + rename on both sides; reported only)"
 echo "imaplib plain / netscript fetch_each (no files): $(ratio "$mplain" "$meach")x (reported only)"
 echo "imaplib plain / raw-socket floor: $(ratio "$mplain" "$mfl")x (the most any one-connection client could reach: the floor writes no files)"
-top=$(printf '%s\n' "${rss_to[@]}" "${rss_each[@]}" | sort -g | tail -1)
+top=$(printf '%s\n' "${rss_to[@]}" "${rss_par[@]}" "${rss_each[@]}" | sort -g | tail -1)
 echo "netscript peak RSS, the most of any run: $(mb "$top") MB (limit $RSS_LIMIT_MB MB) $(awk -v kb="$top" -v l="$RSS_LIMIT_MB" 'BEGIN { print (kb <= l * 1024) ? "OK" : "ABOVE LIMIT" }')"
