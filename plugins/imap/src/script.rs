@@ -419,7 +419,7 @@ pub fn register(m: &mut ModuleBuilder) {
     m.method(
         "idle",
         &["seconds"],
-        "IDLE for up to `seconds`: returns the events that came (`#{ type, n }`: `\"exists\"` for new mail, `\"expunge\"`, `\"fetch\"`), or `()` when nothing did.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nlet events = c.idle(60);\nif events != () { print(\"new mail\"); }\n```\n\nServers end an IDLE after about 30 minutes (RFC 2177): keep `seconds` below that and call `idle` again. Errors: `IMAPError` (IDLE not offered), `InvalidArgument` (seconds), `IMAPAbort`, `Timeout`.",
+        "IDLE for up to `seconds`: returns the events that came (`#{ type, n }`: `\"exists\"` for new mail, `\"expunge\"`, `\"fetch\"`), or `()` when nothing did.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nlet events = c.idle(60);\nif events != () { print(\"new mail\"); }\n```\n\nServers end an IDLE after about 30 minutes (RFC 2177): keep `seconds` below that and call `idle` again.\n\nErrors: `IMAPError` (IDLE not offered), `InvalidArgument` (seconds), `IMAPAbort`, `Timeout`.",
         |c: &mut ImapClient, seconds: Dynamic| -> ScriptResult<Dynamic> {
             let wait = netscript_sdk::timeout::positive_value(PROTOCOL, "idle", &seconds).map_err(script_error)?;
             err(c.idle(wait)).map(|events| events.map_or(Dynamic::UNIT, Dynamic::from_array))
