@@ -174,7 +174,7 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
     if let Some(topic) = &cli.doc {
         return match crate::docs::Reference::of(&runtime).render(topic) {
             Some(text) => {
-                crate::engine::write_stdout(&text);
+                crate::docs::page(&text);
                 ExitCode::SUCCESS
             }
             None => {

@@ -108,24 +108,47 @@ impl Reference {
         }
         let module_name = if topic == "core" { "" } else { topic };
         if let Some(m) = self.modules.get(module_name) {
+            // One line per function, its overloads together; the full text is `--doc m::f`.
             let mut out = String::new();
             let title = if module_name.is_empty() { "core (no prefix)" } else { module_name };
             let _ = writeln!(out, "# {title}\n");
             if !m.doc.is_empty() {
                 let _ = writeln!(out, "{}\n", m.doc);
             }
-            for f in &m.functions {
-                render_fn(&mut out, f);
+            let mut groups = group(m.functions.iter());
+            groups.sort_by_key(|g| (call_name(g[0]).contains('.'), call_name(g[0]).to_string()));
+            let width = groups.iter().map(|g| compact(g).chars().count()).max().unwrap_or(0).min(40);
+            for g in &groups {
+                let call = compact(g);
+                let pad = width.saturating_sub(call.chars().count());
+                // 100 columns: the call, then as much of the first sentence as fits.
+                let room = 96usize.saturating_sub(width.max(call.chars().count())).max(30);
+                let _ = writeln!(out, "  {call}{}  {}", " ".repeat(pad), first_sentence(&g[0].doc, room));
             }
+            let more = if module_name.is_empty() { "FUNCTION".to_string() } else { format!("{module_name}::FUNCTION") };
+            let _ = writeln!(out, "\n`netscript --doc {more}` (`:doc` in the REPL) shows one function whole.");
             return Some(out);
         }
         let found = self.find(topic);
         if found.is_empty() {
             return None;
         }
+        // Overloads with the same text: every signature, then the text once.
         let mut out = String::new();
-        for f in found {
-            render_fn(&mut out, f);
+        for g in group(found.into_iter()) {
+            let mut texts: Vec<&str> = Vec::new();
+            for f in &g {
+                let _ = writeln!(out, "{}", f.signature);
+                if !texts.contains(&f.doc.as_str()) {
+                    texts.push(&f.doc);
+                }
+            }
+            for text in texts {
+                for line in text.lines() {
+                    let _ = writeln!(out, "    {line}");
+                }
+                out.push('\n');
+            }
         }
         Some(out)
     }
@@ -190,12 +213,69 @@ impl Reference {
     }
 }
 
-fn render_fn(out: &mut String, f: &FnDoc) {
-    let _ = writeln!(out, "{}", f.signature);
-    for line in f.doc.lines() {
-        let _ = writeln!(out, "    {line}");
+/// Functions grouped by what a script calls: the overloads of one name (and owner) together,
+/// in their first one's order.
+fn group<'a>(functions: impl Iterator<Item = &'a FnDoc>) -> Vec<Vec<&'a FnDoc>> {
+    let mut groups: Vec<Vec<&FnDoc>> = Vec::new();
+    for f in functions {
+        let key = call_name(f);
+        match groups.iter_mut().find(|g| call_name(g[0]) == key) {
+            Some(g) => g.push(f),
+            None => groups.push(vec![f]),
+        }
     }
-    out.push('\n');
+    groups
+}
+
+/// `module::name`, `Owner.name` or `name`: what the signature starts with.
+fn call_name(f: &FnDoc) -> &str {
+    f.signature.split(['(', ' ']).next().unwrap_or(&f.signature)
+}
+
+/// A group's one-line call: the longest overload's parameter names, those some overload
+/// lacks in brackets: `smtp::connect(host [, port] [, options])`; a property as `Owner.name`.
+fn compact(group: &[&FnDoc]) -> String {
+    let name = call_name(group[0]);
+    if !group[0].signature.contains('(') {
+        return name.to_string();
+    }
+    let params = |f: &FnDoc| -> Vec<String> {
+        let inside = f.signature.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')')).map_or("", |(p, _)| p);
+        inside
+            .split(", ")
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split(':').next().unwrap_or(p).trim().to_string())
+            .collect()
+    };
+    let longest = group.iter().map(|f| params(f)).max_by_key(Vec::len).unwrap_or_default();
+    let mut out = String::new();
+    for (i, p) in longest.iter().enumerate() {
+        let text = if i == 0 { p.clone() } else { format!(", {p}") };
+        if group.iter().all(|f| params(f).contains(p)) {
+            out.push_str(&text);
+        } else {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&format!("[{text}]"));
+        }
+    }
+    format!("{name}({out})")
+}
+
+/// The doc's first sentence, cut to `room` characters.
+fn first_sentence(doc: &str, room: usize) -> String {
+    let para = doc.split("\n\n").next().unwrap_or("").replace('\n', " ");
+    let sentence = match para.find(". ") {
+        Some(i) => &para[..=i],
+        None => para.trim_end(),
+    };
+    if sentence.chars().count() > room {
+        let cut: String = sentence.chars().take(room - 1).collect();
+        format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+    } else {
+        sentence.to_string()
+    }
 }
 
 fn signature(module: &str, name: &str, params: &[(String, String)], ret: &str, is_global: bool) -> String {
@@ -228,4 +308,35 @@ fn strip_comment_markers(text: &str) -> String {
 /// The `rhai` code blocks of a doc text (for the doc-example tests).
 pub fn examples(doc: &str) -> Vec<String> {
     netscript_sdk::examples::code_blocks(doc)
+}
+
+/// Shows `text` on stdout; on a terminal, text longer than the screen goes through a pager
+/// (`$PAGER`, else `less -FRX` when there is one).
+pub fn page(text: &str) {
+    use std::io::IsTerminal;
+    let rows = terminal_rows();
+    let long = rows.is_some_and(|rows| text.lines().count() + 1 > rows);
+    if std::io::stdout().is_terminal() && long {
+        let pager = std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "less -FRX".into());
+        let mut words = pager.split_whitespace();
+        if let Some(program) = words.next() {
+            let child = std::process::Command::new(program).args(words).stdin(std::process::Stdio::piped()).spawn();
+            if let Ok(mut child) = child {
+                if let Some(mut stdin) = child.stdin.take() {
+                    let _ = std::io::Write::write_all(&mut stdin, text.as_bytes());
+                }
+                let _ = child.wait();
+                return;
+            }
+        }
+    }
+    crate::engine::write_stdout(text);
+}
+
+/// The terminal's height in rows, when stdout is one.
+fn terminal_rows() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct for a terminal fd and fails otherwise.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_row > 0).then_some(usize::from(size.ws_row))
 }

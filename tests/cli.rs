@@ -290,24 +290,26 @@ fn every_stated_doc_result_holds_in_the_real_engine() {
 /// offline modules run, and every example (network ones too) at least parses.
 #[test]
 fn doc_examples_parse_and_offline_ones_run() {
-    let r = run(&["--doc"]).ok();
-    let modules: Vec<String> =
-        r.stdout.lines().skip(2).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect();
-    assert!(modules.len() >= 7, "{modules:?}");
+    let flags = netscript::permissions::PermissionFlags::default();
+    let runtime = netscript::engine::Runtime::new(netscript::engine::RuntimeConfig {
+        builtins: netscript::builtin_plugins,
+        plugin_paths: Vec::new(),
+        permissions: netscript::permissions::Permissions::from_flags(&flags).unwrap(),
+        traced: Vec::new(),
+    })
+    .unwrap();
+    let reference = netscript::docs::Reference::of(&runtime);
+    assert!(reference.modules.len() >= 7, "{:?}", reference.modules.keys());
     let dir = common::temp_dir();
     let offline = ["json", "base64", "time", "addr"];
     let mut ran = 0;
-    for module in &modules {
-        let text = run(&["--doc", module]).ok().stdout;
-        for block in text.split("\n\n").filter(|b| !b.starts_with('#') && b.contains('(') && !b.trim().is_empty()) {
-            let signature = block.lines().next().unwrap_or_default();
-            if !block.starts_with(|c: char| c.is_alphanumeric()) || !block.contains("\n    ") {
-                continue;
-            }
-            let doc: String =
-                block.lines().skip(1).map(|l| l.strip_prefix("    ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
+    for (module, docs) in &reference.modules {
+        let named =
+            |f: &&netscript::docs::FnDoc| f.signature.starts_with(|c: char| c.is_alphanumeric()) && !f.doc.is_empty();
+        for f in docs.functions.iter().filter(named) {
+            let (signature, doc) = (&f.signature, &f.doc);
             assert!(doc.contains("Errors:"), "{signature}: no Errors: line");
-            let examples = netscript::docs::examples(&doc);
+            let examples = netscript::docs::examples(doc);
             assert!(!examples.is_empty(), "{signature}: no rhai example");
             for (i, code) in examples.iter().enumerate() {
                 // `expr  // => value` lines state a result (checked by the plugin's own
@@ -322,7 +324,7 @@ fn doc_examples_parse_and_offline_ones_run() {
                     })
                     .collect::<Vec<_>>()
                     .join("\n");
-                let file = dir.path().join(format!("{module}-{i}.rhai"));
+                let file = dir.path().join(format!("{module}-{}-{i}.rhai", f.name.replace('$', "_")));
                 std::fs::write(&file, &code).unwrap();
                 let checked = run(&["--check", file.to_str().unwrap()]);
                 assert_eq!(checked.status, 0, "{signature}: example does not parse:\n{code}\n{}", checked.stderr);
@@ -419,4 +421,34 @@ fn everything_after_the_script_file_is_the_scripts_even_flags() {
     assert_eq!(run(&[path, "--help", "-v", "x"]).ok().stdout, "[\"--help\", \"-v\", \"x\"]\n");
     assert_eq!(run(&["--trace", "dns", path, "-e", "y"]).ok().stdout, "[\"-e\", \"y\"]\n");
     assert_eq!(run(&["--", path, "--json"]).ok().stdout, "[\"--json\"]\n");
+}
+
+/// `--doc MODULE` is one line per function, overloads together (`[, options]` for what some
+/// overloads lack), within 100 columns; `--doc MODULE::FUNCTION` is the whole text, every
+/// signature once and a shared text once; on a terminal, a long reference goes through
+/// `$PAGER`.
+#[test]
+fn the_reference_reads_in_one_screen_per_module_and_pages_on_a_terminal() {
+    let listing = run(&["--doc", "smtp"]).ok().stdout;
+    assert!(listing.contains("\n  smtp::connect(host [, port] [, options])  "), "{listing}");
+    assert!(listing.contains("\n  SmtpClient.sendmail(from, to, msg [, options])"), "{listing}");
+    assert_eq!(listing.matches("smtp::connect(").count(), 1, "{listing}");
+    assert!(listing.lines().all(|l| l.chars().count() <= 100 || !l.starts_with("  ")), "{listing}");
+    let whole = run(&["--doc", "smtp::connect"]).ok().stdout;
+    assert_eq!(whole.matches("smtp::connect(host").count(), 4, "{whole}");
+    assert_eq!(whole.matches("Errors:").count(), 1, "{whole}");
+    // A terminal of 20 rows: the socket module's listing is longer, so it is paged.
+    let paged = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("stty rows 20 cols 100; {} --doc socket", common::netscript_bin().display()),
+            "/dev/null",
+        ])
+        .env("PAGER", "sed -e s/^/paged:/")
+        .output()
+        .expect("script(1)");
+    let text = String::from_utf8_lossy(&paged.stdout);
+    assert!(text.contains("paged:# socket"), "{text}");
+    // Not a terminal: no pager.
+    assert!(!run(&["--doc", "socket"]).ok().stdout.contains("paged:"));
 }

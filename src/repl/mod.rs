@@ -341,7 +341,7 @@ fn deepest_script_fn(err: &EvalAltResult) -> Option<&str> {
 fn show_topic(helper: &ReplHelper<'_>, topic: &str) -> Step {
     let reference = helper.reference();
     if let Some(text) = reference.render(topic) {
-        print!("{text}");
+        crate::docs::page(&text);
         return Step::Done;
     }
     let mut names = reference.names();
