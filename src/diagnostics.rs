@@ -18,9 +18,7 @@ pub fn kind_and_message(runtime: &Runtime, err: &EvalAltResult) -> (String, Stri
                 ("Error".into(), value.to_string())
             }
         }
-        EvalAltResult::ErrorFunctionNotFound(sig, _) => {
-            ("FunctionNotFound".into(), format!("function not found: {sig}{}", nearest_hint(runtime, sig)))
-        }
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => ("FunctionNotFound".into(), function_not_found(runtime, sig)),
         EvalAltResult::ErrorVariableNotFound(..) => ("VariableNotFound".into(), message_of(err)),
         EvalAltResult::ErrorTerminated(..) => ("Interrupted".into(), message_of(err)),
         EvalAltResult::ErrorMismatchDataType(..) | EvalAltResult::ErrorMismatchOutputType(..) => {
@@ -45,6 +43,107 @@ fn message_of(err: &EvalAltResult) -> String {
     }
 }
 
+/// A Rust type in a Rhai signature as the script calls it.
+pub fn script_type(rust: &str) -> String {
+    let t = rust.trim().trim_start_matches("&mut ").trim_start_matches('&');
+    let t = t.rsplit("::").next().unwrap_or(t);
+    match t {
+        "str" | "ImmutableString" | "String" | "SmartString" => "string",
+        "i64" | "i32" | "u32" | "u64" | "usize" | "INT" | "int" => "int",
+        "f64" | "f32" | "FLOAT" | "float" => "float",
+        "bool" => "bool",
+        "char" => "char",
+        "()" => "()",
+        "Array" | "Vec<Dynamic>" => "array",
+        "Map" => "map",
+        "Blob" | "Vec<u8>" => "blob",
+        "FnPtr" => "closure",
+        "Dynamic" => "any",
+        "Range<i64>" | "RangeInclusive<i64>" => "range",
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// The argument types of a Rhai "function not found" signature (`name (A, B | C)`), in
+/// script words (`B | C` is one argument Rhai could see several ways: its first word).
+fn called_with(signature: &str) -> Vec<String> {
+    let inside = signature.split_once('(').and_then(|(_, rest)| rest.rsplit_once(')')).map_or("", |(a, _)| a);
+    if inside.trim().is_empty() {
+        return Vec::new();
+    }
+    inside.split(", ").map(|arg| script_type(arg.split(" | ").next().unwrap_or(arg))).collect()
+}
+
+/// A signature from the reference in script words: `IpNetwork.subnet(prefixlen: int)`.
+fn in_script_words(signature: &str) -> String {
+    let Some((head, rest)) = signature.split_once('(') else { return signature.to_string() };
+    let Some((params, ret)) = rest.rsplit_once(')') else { return signature.to_string() };
+    let params: Vec<String> = params
+        .split(", ")
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once(": ") {
+            Some((name, t)) => format!("{name}: {}", script_type(t)),
+            None => p.to_string(),
+        })
+        .collect();
+    let ret = ret.trim().strip_prefix("->").map(|t| format!(" -> {}", script_type(t))).unwrap_or_default();
+    format!("{head}({}){ret}", params.join(", "))
+}
+
+/// "function not found" as a person fixes it: when the name exists, what it takes (its
+/// signatures in script words) and what it was given; else the nearest names.
+fn function_not_found(runtime: &Runtime, signature: &str) -> String {
+    let called = signature.split([' ', '(']).next().unwrap_or(signature);
+    let args = called_with(signature);
+    let bare = called.rsplit("::").next().unwrap_or(called);
+    let reference = crate::docs::Reference::of(runtime);
+    let module = called.rsplit_once("::").map(|(m, _)| m);
+    // A method call passes the value first: `n.subnet("26")` is `subnet (IpNetwork, string)`.
+    let owner = args.first().cloned().unwrap_or_default();
+    let candidates: Vec<&crate::docs::FnDoc> = reference
+        .modules
+        .iter()
+        .filter(|(m, _)| module.is_none_or(|want| m.as_str() == want))
+        .flat_map(|(_, doc)| doc.functions.iter())
+        .filter(|f| f.name == bare)
+        .filter(|f| match module {
+            Some(_) => true,
+            // Without a module: a core function, or a method of the value it was called on.
+            None => {
+                (f.module.is_empty() && !f.is_method) || (f.is_method && f.signature.starts_with(&format!("{owner}.")))
+            }
+        })
+        .collect();
+    let given = format!("({})", args.join(", "));
+    if !candidates.is_empty() {
+        let shown = if candidates.iter().any(|f| f.is_method) && module.is_none() {
+            format!("{owner}.{bare}")
+        } else {
+            called.to_string()
+        };
+        let given = if candidates.iter().any(|f| f.is_method) && module.is_none() {
+            format!("({})", args.iter().skip(1).cloned().collect::<Vec<_>>().join(", "))
+        } else {
+            given
+        };
+        let takes: Vec<String> = candidates
+            .iter()
+            .map(|f| in_script_words(&f.signature))
+            .map(|sig| sig.split_once('(').map_or(sig.clone(), |(_, rest)| format!("({rest}")))
+            .map(|sig| sig.split(" -> ").next().unwrap_or(&sig).to_string())
+            .collect();
+        let mut text = format!("{shown} was called with {given}, but takes {}", takes.join(" or "));
+        if given.contains("string") && takes.iter().any(|t| t.contains(": int")) {
+            text.push_str(
+                " — a number in quotes is a string: write it without the quotes, or convert it with parse_int",
+            );
+        }
+        return text;
+    }
+    format!("function not found: {called}{given}{}", nearest_hint(runtime, signature))
+}
+
 /// " (did you mean: a, b?)" for an unknown function signature like `addr::ipp (&str)`.
 fn nearest_hint(runtime: &Runtime, signature: &str) -> String {
     let called = signature.split([' ', '(']).next().unwrap_or(signature);
@@ -53,7 +152,8 @@ fn nearest_hint(runtime: &Runtime, signature: &str) -> String {
         return String::new();
     }
     let names = crate::docs::Reference::of(runtime).names();
-    let nearest = nearest_names(called, &names);
+    let mut nearest = nearest_names(called, &names);
+    nearest.retain(|n| n != called);
     if nearest.is_empty() {
         String::new()
     } else {
@@ -73,6 +173,19 @@ pub fn nearest_names(called: &str, names: &[String]) -> Vec<String> {
         })
         .filter(|(d, n)| *d <= 2 + called.len() / 4 || n.contains(called.rsplit("::").next().unwrap_or(called)))
         .collect();
+    // Same module, one name the start of the other (`fs::read_string` → `fs::read`).
+    if let Some((module, bare)) = called.rsplit_once("::") {
+        for n in names {
+            if let Some(other) = n.strip_prefix(module).and_then(|r| r.strip_prefix("::")) {
+                if other != bare
+                    && (bare.starts_with(other) || other.starts_with(bare))
+                    && !scored.iter().any(|(_, s)| *s == n)
+                {
+                    scored.push((1, n));
+                }
+            }
+        }
+    }
     scored.sort();
     scored.into_iter().take(5).map(|(_, n)| n.clone()).collect()
 }
@@ -93,12 +206,32 @@ pub fn render(runtime: &Runtime, failure: &ScriptFailure, source: &str, name: &s
         ScriptFailure::Parse(e) => ("ParseError".to_string(), e.err_type().to_string(), e.position()),
         ScriptFailure::Runtime(e) => {
             let (k, m) = kind_and_message(runtime, e);
+            let m = closure_call_hint(&m, source).unwrap_or(m);
             (k, m, position_of(e))
         }
         ScriptFailure::Exit(code) => return format!("exit({code})\n"),
     };
     // The message and the source line shown can both hold a password.
     netscript_sdk::host().redact(&render_at(&kind, &message, pos, source, name))
+}
+
+/// "`f` holds a closure: call it as f.call(…)" for `f(3)` where the script set `f` to a
+/// closure (`f = |x| …` or `f = Fn("…")`): Rhai looks for a function named `f` and finds none.
+fn closure_call_hint(message: &str, source: &str) -> Option<String> {
+    let rest = message.strip_prefix("function not found: ")?;
+    let (name, args) = rest.split_once('(')?;
+    if name.contains("::") || name.is_empty() {
+        return None;
+    }
+    let holds_closure = source.match_indices(name).any(|(at, _)| {
+        let before_ok = source[..at].chars().last().is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let after = source[at + name.len()..].trim_start();
+        let value = after.strip_prefix('=').filter(|v| !v.starts_with('=')).map(str::trim_start);
+        before_ok && value.is_some_and(|v| v.starts_with('|') || v.starts_with("Fn("))
+    });
+    let args = args.split(')').next().unwrap_or("");
+    holds_closure
+        .then(|| format!("`{name}` holds a closure, not a function: call it as {name}.call(…) (it was given ({args}))"))
 }
 
 /// `kind: message (file:line:col)` plus the line and a caret.
@@ -205,6 +338,21 @@ mod tests {
     fn caret_sits_under_the_column() {
         let text = render_at("ParseError", "oops", Position::new(2, 5), "let a = 1;\nlet b = ;\n", "t.rhai");
         assert_eq!(text, "ParseError: oops (t.rhai:2:5)\n 2 | let b = ;\n   |     ^\n");
+    }
+
+    #[test]
+    fn rust_types_read_as_script_types() {
+        assert_eq!(called_with("subnet (IpNetwork, &str | ImmutableString | String)"), ["IpNetwork", "string"]);
+        assert_eq!(called_with("f (i64, f64, rhai::Array)"), ["int", "float", "array"]);
+        assert_eq!(
+            in_script_words("addr::ip(text: String, n: INT) -> IpAddress"),
+            "addr::ip(text: string, n: int) -> IpAddress"
+        );
+        assert_eq!(
+            closure_call_hint("function not found: f(int)", "let f = |x| x + 1; f(3)").as_deref(),
+            Some("`f` holds a closure, not a function: call it as f.call(…) (it was given (int))")
+        );
+        assert_eq!(closure_call_hint("function not found: f(int)", "let f = 3; f(3)"), None);
     }
 
     #[test]

@@ -452,3 +452,36 @@ fn the_reference_reads_in_one_screen_per_module_and_pages_on_a_terminal() {
     // Not a terminal: no pager.
     assert!(!run(&["--doc", "socket"]).ok().stdout.contains("paged:"));
 }
+
+/// A call with the wrong types names what the function takes and what it was given, in
+/// script words (no `ImmutableString`, `i64`), and never suggests the name just typed; a
+/// variable holding a closure called like a function says to use `.call`.
+#[test]
+fn wrong_calls_show_the_right_call_in_script_words() {
+    let said = |code: &str| run(&["-e", code]).stderr.lines().next().unwrap_or_default().to_string();
+    let subnet = said(r#"let n = addr::network("10.0.0.0/8"); n.subnet("26")"#);
+    assert!(
+        subnet.starts_with("FunctionNotFound: IpNetwork.subnet was called with (string), but takes (prefixlen: int)"),
+        "{subnet}"
+    );
+    assert!(subnet.contains("without the quotes"), "{subnet}");
+    let tcp = said(r#"socket::tcp_connect("127.0.0.1", "80")"#);
+    assert!(
+        tcp.contains("socket::tcp_connect was called with (string, string), but takes (host: string, port: int)"),
+        "{tcp}"
+    );
+    let connect = said(r#"let s = socket::socket(); s.connect(["127.0.0.1", 12345])"#);
+    assert!(
+        connect
+            .contains("Socket.connect was called with (array), but takes (path: string) or (host: string, port: int)"),
+        "{connect}"
+    );
+    for text in [&subnet, &tcp, &connect] {
+        assert!(!text.contains("ImmutableString") && !text.contains("&str") && !text.contains("i64"), "{text}");
+        assert!(!text.contains("did you mean"), "{text}");
+    }
+    let typo = said(r#"fs::read_string("x")"#);
+    assert!(typo.contains("did you mean: fs::read"), "{typo}");
+    let closure = said("let f = |x| x + 1; f(3)");
+    assert!(closure.contains("`f` holds a closure, not a function: call it as f.call(…)"), "{closure}");
+}
