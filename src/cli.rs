@@ -194,6 +194,9 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
                 p.info.description
             ));
         }
+        for (path, why) in &runtime.refused {
+            crate::engine::write_stdout(&format!("refused    {}: {why}\n", path.display()));
+        }
         return ExitCode::SUCCESS;
     }
     if let Some(path) = &cli.check {
@@ -258,7 +261,10 @@ fn init_tracing(verbose: u8) {
     let filter = format!("{level},rustls_platform_verifier=off");
     let _ = tracing_subscriber::fmt()
         .with_writer(|| RedactingStderr(Vec::new()))
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .try_init();
 }

@@ -6,6 +6,10 @@ use crate::engine::Runtime;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// The guide to Rhai for Python users (`--doc rhai`, `:help rhai`); its examples run in
+/// `tests/guide.rs`.
+pub const RHAI_GUIDE: &str = include_str!("../docs/rhai-for-python.md");
+
 /// One function (or overload) as documented.
 #[derive(Debug, Clone)]
 pub struct FnDoc {
@@ -106,6 +110,9 @@ impl Reference {
         if topic.is_empty() {
             return Some(self.overview());
         }
+        if topic == "rhai" {
+            return Some(RHAI_GUIDE.to_string());
+        }
         let module_name = if topic == "core" { "" } else { topic };
         if let Some(m) = self.modules.get(module_name) {
             // One line per function, its overloads together; the full text is `--doc m::f`.
@@ -195,7 +202,9 @@ impl Reference {
     }
 
     fn overview(&self) -> String {
-        let mut out = String::from("netscript reference — `netscript --doc MODULE` for one module\n\n");
+        let mut out = String::from(
+            "netscript reference — `netscript --doc MODULE` for one module, `--doc rhai` for Rhai as a Python user meets it\n\n",
+        );
         for (name, m) in &self.modules {
             let shown = if name.is_empty() { "core" } else { name };
             // One line each, short enough for an 80-column terminal.

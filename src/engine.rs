@@ -21,6 +21,9 @@ pub struct Runtime {
     pub host: &'static HostServices,
     /// Every plugin, built-in first.
     pub plugins: Vec<LoadedPlugin>,
+    /// Libraries of `NETSCRIPT_PLUGIN_PATH` that could not be loaded, and why (each was a
+    /// warning; `--plugins` lists them).
+    pub refused: Vec<(PathBuf, String)>,
 }
 
 /// What a run can end with besides a value.
@@ -74,17 +77,29 @@ impl Runtime {
 
         let mut loaded: Vec<LoadedPlugin> =
             (config.builtins)().into_iter().map(|info| LoadedPlugin::new(info, PluginSource::BuiltIn)).collect();
+        let explicit = config.plugin_paths.len();
         let mut paths = config.plugin_paths;
         paths.extend(plugins::libraries_on_plugin_path());
+        let mut refused = Vec::new();
         // The same file named twice (by `--plugin` and a folder of NETSCRIPT_PLUGIN_PATH) is
         // loaded once; two files offering one module are refused below.
         let mut seen = std::collections::HashSet::new();
-        for path in paths {
+        for (i, path) in paths.into_iter().enumerate() {
             if !seen.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())) {
                 tracing::debug!(path = %path.display(), "plugin named twice: loaded once");
                 continue;
             }
-            let plugin = plugins::load_library(&path, host, seed)?;
+            // `--plugin PATH` must load; a library in a NETSCRIPT_PLUGIN_PATH folder that
+            // cannot (a stale build) is a warning, and everything else still runs.
+            let plugin = match plugins::load_library(&path, host, seed) {
+                Ok(plugin) => plugin,
+                Err(err) if i >= explicit => {
+                    eprintln!("warning: NETSCRIPT_PLUGIN_PATH: {} not loaded: {err}", path.display());
+                    refused.push((path, err.to_string()));
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
             if crate::core::MODULE_NAMES.contains(&plugin.info.name.as_str()) {
                 return Err(PluginLoadError::Duplicate {
                     name: plugin.info.name.clone(),
@@ -154,7 +169,7 @@ impl Runtime {
         crate::core::process::set_plugins(summaries);
         let engine = Arc::new(engine);
         host.set_engine(engine.clone());
-        Ok(Runtime { engine, host, plugins: loaded })
+        Ok(Runtime { engine, host, plugins: loaded, refused })
     }
 
     /// A scope with `ARGS` set.

@@ -485,3 +485,12 @@ fn wrong_calls_show_the_right_call_in_script_words() {
     let closure = said("let f = |x| x + 1; f(3)");
     assert!(closure.contains("`f` holds a closure, not a function: call it as f.call(…)"), "{closure}");
 }
+
+/// `--doc rhai` and the REPL's `:help rhai` print the guide for Python users (its examples
+/// run in tests/guide.rs); the overview points at it.
+#[test]
+fn the_rhai_guide_is_in_the_reference() {
+    let guide = run(&["--doc", "rhai"]).ok().stdout;
+    assert!(guide.starts_with("# Rhai for Python users") && guide.contains("f.call("), "{guide}");
+    assert!(run(&["--doc"]).ok().stdout.contains("--doc rhai"));
+}

@@ -103,6 +103,39 @@ fn plugins_load_from_every_folder_of_netscript_plugin_path() {
     assert!(run.stdout.contains(&dir.path().display().to_string()), "{}", run.stdout);
 }
 
+/// A library in a NETSCRIPT_PLUGIN_PATH folder that cannot load (not a library, a build for
+/// another API) is a warning naming it and why; the others load, the script runs, and
+/// `--plugins` lists it as refused. The same file through `--plugin` stays an error.
+#[test]
+fn a_stale_library_on_the_plugin_path_is_a_warning_not_a_failure() {
+    let dir = common::temp_dir();
+    std::fs::copy(lib("netscript_addr"), dir.path().join("libnetscript_addr.so")).unwrap();
+    std::fs::copy(lib("netscript_fixture_mismatch"), dir.path().join("libstale.so")).unwrap();
+    std::fs::write(dir.path().join("libjunk.so"), "not a library").unwrap();
+    let path = dir.path().display().to_string();
+    let run = bare_with_env(&["-e", r#"print(addr::ip("10.0.0.1"))"#], &[("NETSCRIPT_PLUGIN_PATH", &path)]);
+    assert_eq!((run.status, run.stdout.as_str()), (0, "10.0.0.1\n"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: NETSCRIPT_PLUGIN_PATH: ") && run.stderr.contains("libstale.so not loaded"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("libjunk.so not loaded") && run.stderr.contains("is not a shared library"),
+        "{}",
+        run.stderr
+    );
+    let listed = bare_with_env(&["--plugins"], &[("NETSCRIPT_PLUGIN_PATH", &path)]);
+    assert_eq!(listed.status, 0, "{}", listed.stderr);
+    assert!(
+        listed.stdout.lines().any(|l| l.starts_with("refused") && l.contains("libstale.so") && l.contains("API 999")),
+        "{}",
+        listed.stdout
+    );
+    let explicit = bare(&["--plugin", &format!("{path}/libjunk.so"), "-e", "1"]);
+    assert_eq!(explicit.status, 1, "{}", explicit.stderr);
+}
+
 #[test]
 fn a_panicking_plugin_function_is_a_catchable_plugin_error() {
     let so = lib("netscript_fixture_panic");

@@ -357,7 +357,8 @@ fn show_topic(helper: &ReplHelper<'_>, topic: &str) -> Step {
 
 const HELP: &str = "\
 REPL commands:
-  :help [TOPIC]     this overview, or a module's or a function's reference (:help addr)
+  :help [TOPIC]     this overview, or a module's or a function's reference (:help addr);
+                    :help rhai is Rhai for Python users
   :doc FUNCTION     one function's reference (:doc addr::ip, :doc join, :doc IpAddress.version)
   :plugins          the loaded plugins: name, version, source
   :vars             the variables in scope
