@@ -494,3 +494,22 @@ fn the_rhai_guide_is_in_the_reference() {
     assert!(guide.starts_with("# Rhai for Python users") && guide.contains("f.call("), "{guide}");
     assert!(run(&["--doc"]).ok().stdout.contains("--doc rhai"));
 }
+
+/// `-v` colours its lines on a terminal only, and not at all with NO_COLOR set.
+#[test]
+fn verbose_output_is_coloured_only_on_a_terminal_without_no_color() {
+    // A connection that is refused at once: its permission check is logged.
+    const CODE: &str = "'try { socket::tcp_connect(\"127.0.0.1\", 1) } catch {}'";
+    let bin = common::netscript_bin();
+    let on_tty = |env: &str| {
+        let out = std::process::Command::new("script")
+            .args(["-qec", &format!("{env} {} -v -e {CODE}", bin.display()), "/dev/null"])
+            .output()
+            .expect("script(1)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_tty("").contains("\x1b["), "no colour on a terminal");
+    assert!(!on_tty("NO_COLOR=1").contains("\x1b["), "colour despite NO_COLOR");
+    let piped = run(&["-v", "-e", r#"try { socket::tcp_connect("127.0.0.1", 1) } catch {}"#]).stderr;
+    assert!(piped.contains("net permission") && !piped.contains("\x1b["), "colour into a pipe: {piped}");
+}
