@@ -203,7 +203,10 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
         let Some(source) = read_script(path) else { return ExitCode::from(2) };
         let name = path.display().to_string();
         return match runtime.compile(&runtime.scope(&[]), &source, &name) {
-            Ok(_) => ExitCode::SUCCESS,
+            Ok(_) => {
+                warn_traps(&source, &name);
+                ExitCode::SUCCESS
+            }
             Err(e) => {
                 eprint!("{}", diagnostics::render(&runtime, &ScriptFailure::Parse(e), &source, &name));
                 ExitCode::from(1)
@@ -224,6 +227,9 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
     } else {
         return crate::repl::run(&runtime);
     };
+    if cli.verbose > 0 {
+        warn_traps(&source, &name);
+    }
     match runtime.run_source(&source, &name, &args) {
         Ok(_) => ExitCode::SUCCESS,
         Err(ScriptFailure::Exit(code)) => ExitCode::from(code.clamp(0, 255) as u8),
@@ -248,6 +254,13 @@ fn read_script(path: &std::path::Path) -> Option<String> {
             eprintln!("error: cannot read script '{}': {e}", path.display());
             None
         }
+    }
+}
+
+/// The Rhai traps `lint` sees in `source`, as warnings with the line and a caret (stderr).
+fn warn_traps(source: &str, name: &str) {
+    for w in crate::lint::check(source) {
+        eprint!("{}", diagnostics::render_at("warning", &w.message, w.position(), source, name));
     }
 }
 

@@ -19,6 +19,7 @@ pub mod diagnostics;
 pub mod docs;
 pub mod engine;
 pub mod host;
+pub mod lint;
 pub mod permissions;
 pub mod plugins;
 pub mod repl;

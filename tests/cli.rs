@@ -513,3 +513,35 @@ fn verbose_output_is_coloured_only_on_a_terminal_without_no_color() {
     let piped = run(&["-v", "-e", r#"try { socket::tcp_connect("127.0.0.1", 1) } catch {}"#]).stderr;
     assert!(piped.contains("net permission") && !piped.contains("\x1b["), "colour into a pipe: {piped}");
 }
+
+/// `--check` warns, with line, column and caret, about the Rhai traps it can see — a `\n` in
+/// a backtick string, a try/catch as a closure's result, an in-place method's `()`
+/// assigned, a closure variable called like a function — and still exits 0; a `-v` run
+/// shows them too; the repository's own scripts raise none.
+#[test]
+fn check_warns_about_the_python_users_traps_and_still_passes() {
+    let dir = common::temp_dir();
+    let file = dir.path().join("traps.rhai");
+    std::fs::write(
+        &file,
+        "let f = |s| { try { parse_int(s) } catch { 0 } };\nlet t = \" a \";\nt = t.trim();\nprint(`a\\nb`);\nprint(f(3));\n",
+    )
+    .unwrap();
+    let out = run(&["--check", file.to_str().unwrap()]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let warnings: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 4, "{}", out.stderr);
+    assert!(
+        warnings[0].contains("try/catch ending a function or closure") && warnings[0].ends_with("traps.rhai:1:15)")
+    );
+    assert!(warnings[1].contains("`trim` changes t in place") && warnings[1].ends_with(":3:3)"));
+    assert!(warnings[2].contains("backtick string") && warnings[2].ends_with(":4:9)"));
+    assert!(warnings[3].contains("`f` holds a closure: call it as f.call(…)") && warnings[3].ends_with(":5:7)"));
+    let verbose = run(&["-v", "-e", "let s = \" x \"; s = s.trim(); print(s)"]);
+    assert!(verbose.stderr.contains("warning: `trim` changes s in place"), "{}", verbose.stderr);
+    for entry in std::fs::read_dir(common::repo_root().join("scripts")).unwrap().flatten() {
+        let path = entry.path();
+        let out = run(&["--check", path.to_str().unwrap()]);
+        assert!(out.status == 0 && !out.stderr.contains("warning"), "{}: {}", path.display(), out.stderr);
+    }
+}
