@@ -2,11 +2,16 @@
 //! and a caret under the column; an unknown function lists the nearest names.
 
 use crate::engine::{innermost, Runtime, ScriptFailure};
-use netscript_sdk::rhai::{EvalAltResult, Map, Position};
+use netscript_sdk::rhai::{Engine, EvalAltResult, Map, Position};
 use std::fmt::Write;
 
 /// A failure's script-facing kind and message.
 pub fn kind_and_message(runtime: &Runtime, err: &EvalAltResult) -> (String, String) {
+    kind_and_message_of(&runtime.engine, err)
+}
+
+/// [`kind_and_message`] with only the engine at hand (the host, for a server's handler).
+pub fn kind_and_message_of(engine: &Engine, err: &EvalAltResult) -> (String, String) {
     let err = innermost(err);
     match err {
         EvalAltResult::ErrorRuntime(value, _) => {
@@ -18,7 +23,7 @@ pub fn kind_and_message(runtime: &Runtime, err: &EvalAltResult) -> (String, Stri
                 ("Error".into(), value.to_string())
             }
         }
-        EvalAltResult::ErrorFunctionNotFound(sig, _) => ("FunctionNotFound".into(), function_not_found(runtime, sig)),
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => ("FunctionNotFound".into(), function_not_found(engine, sig)),
         EvalAltResult::ErrorVariableNotFound(..) => ("VariableNotFound".into(), message_of(err)),
         EvalAltResult::ErrorTerminated(..) => ("Interrupted".into(), message_of(err)),
         EvalAltResult::ErrorMismatchDataType(..) | EvalAltResult::ErrorMismatchOutputType(..) => {
@@ -57,7 +62,7 @@ pub fn script_type(rust: &str) -> String {
         "Array" | "Vec<Dynamic>" => "array",
         "Map" => "map",
         "Blob" | "Vec<u8>" => "blob",
-        "FnPtr" => "closure",
+        "FnPtr" | "Fn" => "closure",
         "Dynamic" => "any",
         "Range<i64>" | "RangeInclusive<i64>" => "range",
         other => return other.to_string(),
@@ -93,11 +98,11 @@ fn in_script_words(signature: &str) -> String {
 
 /// "function not found" as a person fixes it: when the name exists, what it takes (its
 /// signatures in script words) and what it was given; else the nearest names.
-fn function_not_found(runtime: &Runtime, signature: &str) -> String {
+fn function_not_found(engine: &Engine, signature: &str) -> String {
     let called = signature.split([' ', '(']).next().unwrap_or(signature);
     let args = called_with(signature);
     let bare = called.rsplit("::").next().unwrap_or(called);
-    let reference = crate::docs::Reference::of(runtime);
+    let reference = crate::docs::Reference::of_engine(engine);
     let module = called.rsplit_once("::").map(|(m, _)| m);
     // A method call passes the value first: `n.subnet("26")` is `subnet (IpNetwork, string)`.
     let owner = args.first().cloned().unwrap_or_default();
@@ -141,17 +146,17 @@ fn function_not_found(runtime: &Runtime, signature: &str) -> String {
         }
         return text;
     }
-    format!("function not found: {called}{given}{}", nearest_hint(runtime, signature))
+    format!("function not found: {called}{given}{}", nearest_hint(&reference, signature))
 }
 
 /// " (did you mean: a, b?)" for an unknown function signature like `addr::ipp (&str)`.
-fn nearest_hint(runtime: &Runtime, signature: &str) -> String {
+fn nearest_hint(reference: &crate::docs::Reference, signature: &str) -> String {
     let called = signature.split([' ', '(']).next().unwrap_or(signature);
     // An operator (`+ (IpAddress, f64)`): the types are the news, not the spelling.
     if !called.rsplit("::").next().unwrap_or(called).starts_with(|c: char| c.is_alphabetic() || c == '_') {
         return String::new();
     }
-    let names = crate::docs::Reference::of(runtime).names();
+    let names = reference.names();
     let mut nearest = nearest_names(called, &names);
     nearest.retain(|n| n != called);
     if nearest.is_empty() {
@@ -198,6 +203,21 @@ fn position_of(err: &EvalAltResult) -> Position {
     } else {
         inner
     }
+}
+
+/// A server handler's (or a task's) failure as an uncaught error shows it: `kind: message
+/// (file:line:col)`, the source line and a caret, when the script's source is known.
+pub fn render_handler_failure(engine: &Engine, err: &EvalAltResult, source: Option<(&str, &str)>) -> String {
+    let (kind, message) = kind_and_message_of(engine, err);
+    let message = match source {
+        Some((_, text)) => closure_call_hint(&message, text).unwrap_or(message),
+        None => message,
+    };
+    let text = match source {
+        Some((name, text)) => render_at(&kind, &message, position_of(err), text, name),
+        None => render_at(&kind, &message, position_of(err), "", "script"),
+    };
+    netscript_sdk::host().redact(text.trim_end())
 }
 
 /// Renders a failure for stderr.

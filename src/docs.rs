@@ -44,19 +44,25 @@ pub struct Reference {
 impl Reference {
     /// Reads the reference off a runtime's engine.
     pub fn of(runtime: &Runtime) -> Reference {
-        let json = runtime.engine.gen_fn_metadata_to_json(false).unwrap_or_default();
+        let mut reference = Reference::of_engine(&runtime.engine);
+        for (name, text) in crate::plugins_descriptions(runtime) {
+            let entry = reference.modules.entry(name).or_default();
+            if entry.doc.is_empty() {
+                entry.doc = text;
+            }
+        }
+        reference
+    }
+
+    /// The functions of an engine (modules without the plugins' one-line descriptions).
+    pub fn of_engine(engine: &netscript_sdk::rhai::Engine) -> Reference {
+        let json = engine.gen_fn_metadata_to_json(false).unwrap_or_default();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
         let mut reference = Reference::default();
         reference.add_module("", &value);
         if let Some(modules) = value.get("modules").and_then(|m| m.as_object()) {
             for (name, module) in modules {
                 reference.add_module(name, module);
-            }
-        }
-        for (name, text) in crate::plugins_descriptions(runtime) {
-            let entry = reference.modules.entry(name).or_default();
-            if entry.doc.is_empty() {
-                entry.doc = text;
             }
         }
         for m in reference.modules.values_mut() {

@@ -184,6 +184,7 @@ impl Runtime {
     pub fn compile(&self, scope: &Scope, source: &str, name: &str) -> Result<Arc<AST>, ParseError> {
         let mut ast = self.engine.compile_with_scope(scope, source)?;
         ast.set_source(name);
+        self.host.remember_source(name, source);
         Ok(Arc::new(ast))
     }
 

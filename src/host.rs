@@ -34,6 +34,9 @@ pub struct HostServices {
     /// changes, so a closure call takes no shared lock (server handlers call thousands a
     /// second on every core).
     library_version: AtomicU64,
+    /// The last sources compiled (name, text), newest last: a failed handler's error shows
+    /// its line.
+    sources: RwLock<Vec<(String, Arc<str>)>>,
 }
 
 thread_local! {
@@ -54,6 +57,7 @@ impl HostServices {
             engine: OnceLock::new(),
             library: RwLock::new(Arc::new(AST::empty())),
             library_version: AtomicU64::new(0),
+            sources: RwLock::new(Vec::new()),
         }));
         netscript_sdk::host::install(host);
         host
@@ -67,6 +71,16 @@ impl HostServices {
     /// The shared engine.
     pub fn engine(&self) -> &Arc<Engine> {
         self.engine.get().expect("engine is set before any script runs")
+    }
+
+    /// Remembers a compiled source, so a failure in code from it shows its line (the last 16).
+    pub fn remember_source(&self, name: &str, text: &str) {
+        let mut sources = self.sources.write().unwrap_or_else(|p| p.into_inner());
+        sources.retain(|(n, _)| n != name);
+        sources.push((name.to_string(), Arc::from(text)));
+        if sources.len() > 16 {
+            sources.remove(0);
+        }
     }
 
     /// Makes `ast`'s functions callable from closures run on other threads.
@@ -170,6 +184,33 @@ impl Host for HostServices {
     }
     fn warn(&self, protocol: &str, message: &str) {
         crate::core::log::emit("WARN", &format!("{protocol}: {message}"));
+    }
+    fn describe_failure(&self, err: &EvalAltResult) -> String {
+        // The source the error came from: the innermost call that names one, else the last.
+        let mut named = None;
+        let mut e = err;
+        loop {
+            match e {
+                EvalAltResult::ErrorInFunctionCall(_, src, inner, _) => {
+                    if !src.is_empty() {
+                        named = Some(src.clone());
+                    }
+                    e = inner;
+                }
+                EvalAltResult::ErrorInModule(_, inner, _) => e = inner,
+                _ => break,
+            }
+        }
+        let sources = self.sources.read().unwrap_or_else(|p| p.into_inner());
+        let source = match &named {
+            Some(name) => sources.iter().rev().find(|(n, _)| n == name),
+            None => sources.last(),
+        };
+        crate::diagnostics::render_handler_failure(
+            self.engine(),
+            err,
+            source.map(|(name, text)| (name.as_str(), text.as_ref())),
+        )
     }
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         let library = self.library();

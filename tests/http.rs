@@ -932,3 +932,29 @@ fn a_handlers_own_content_length_does_not_reach_the_wire() {
     .ok();
     assert_eq!(out.stdout, "short 5\n");
 }
+
+/// A failing handler is logged as an uncaught error is shown: kind, message,
+/// `file:line:col`, the source line and a caret (and the client gets a 500).
+#[test]
+fn a_failing_handler_is_logged_with_its_line_and_caret() {
+    let dir = common::temp_dir();
+    let file = dir.path().join("srv.rhai");
+    std::fs::write(
+        &file,
+        "let s = http::serve(\"127.0.0.1\", 0, |req| {\n    let x = 1;\n    throw #{ kind: \"Deliberate\", message: \"deliberate failure\" };\n});\nprint(http::get(`http://127.0.0.1:${s.port}/`).status_code);\ns.stop();\n",
+    )
+    .unwrap();
+    let out = common::run(&[file.to_str().unwrap()]).ok();
+    assert_eq!(out.stdout, "500\n");
+    let name = file.display().to_string();
+    assert!(
+        out.stderr.contains(&format!("handler for GET / failed: Deliberate: deliberate failure ({name}:3:5)")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(" 3 |     throw #{ kind: \"Deliberate\"") && out.stderr.contains("   |     ^"),
+        "{}",
+        out.stderr
+    );
+}

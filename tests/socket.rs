@@ -653,3 +653,21 @@ fn both_servers_share_one_handle() {
     .ok();
     assert_eq!(out.stdout, "ok\ntrue true false\nfalse true false\ntrue true false\nfalse true false\n1\n");
 }
+
+/// A failing `socket::serve` handler is logged with its kind, message, `file:line:col`, the
+/// source line and a caret.
+#[test]
+fn a_failing_socket_handler_is_logged_with_its_line_and_caret() {
+    let dir = common::temp_dir();
+    let file = dir.path().join("srv.rhai");
+    std::fs::write(
+        &file,
+        "let s = socket::serve(\"127.0.0.1\", 0, |c| {\n    throw \"broken handler\";\n});\nlet c = socket::tcp_connect(\"127.0.0.1\", s.port);\nsleep(0.3);\ns.stop();\nprint(s.failed);\n",
+    )
+    .unwrap();
+    let out = common::run(&[file.to_str().unwrap()]).ok();
+    assert_eq!(out.stdout, "1\n", "{}", out.stderr);
+    let name = file.display().to_string();
+    assert!(out.stderr.contains(&format!("failed: Error: broken handler ({name}:2:5)")), "{}", out.stderr);
+    assert!(out.stderr.contains(" 2 |     throw \"broken handler\";"), "{}", out.stderr);
+}

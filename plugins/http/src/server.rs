@@ -123,7 +123,7 @@ fn run_handler(handler: &FnPtr, failed: &AtomicU64, request: HttpRequest) -> Rep
     let what = request.clone();
     let outcome = host().call_fn(handler, vec![Dynamic::from(request)]);
     let reply = outcome
-        .map_err(|e| error_text(&e))
+        .map_err(|e| host().describe_failure(&e))
         .and_then(|value| reply_from(value).map_err(|e| format!("{}: {e}", netscript_sdk::ScriptError::kind(&e))));
     match reply {
         Ok(reply) => reply,
@@ -136,18 +136,6 @@ fn run_handler(handler: &FnPtr, failed: &AtomicU64, request: HttpRequest) -> Rep
             Reply::text(500, "500 Internal Server Error")
         }
     }
-}
-
-/// The text of a handler's error: `kind: message` for ours, Rhai's text otherwise.
-fn error_text(err: &EvalAltResult) -> String {
-    if let EvalAltResult::ErrorRuntime(value, pos) = err {
-        if let Some(map) = value.read_lock::<Map>() {
-            if let (Some(kind), Some(message)) = (map.get("kind"), map.get("message")) {
-                return if pos.is_none() { format!("{kind}: {message}") } else { format!("{kind}: {message} ({pos})") };
-            }
-        }
-    }
-    err.to_string()
 }
 
 /// Answers one request of a scripted server.

@@ -50,6 +50,10 @@ pub trait Host: Send + Sync {
     /// Calls a script closure from any thread (a server's connection handler, a task).
     /// The host owns the engine; a plugin never keeps one of its own.
     fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>>;
+    /// A closure's failure (what [`Host::call_fn`] returned) as an uncaught error reads:
+    /// `kind: message (file:line:col)`, the source line and a caret. For a server to log a
+    /// failed handler with [`Host::warn`].
+    fn describe_failure(&self, err: &EvalAltResult) -> String;
     /// Remembers a secret (a password, a token): from now on [`Host::redact`] replaces it
     /// with `****` in every error message, log line, trace line and REPL history entry.
     /// Use [`crate::secret::Secret::new`], which calls this.
@@ -151,6 +155,9 @@ impl Host for NoHost {
     }
     fn suspend_on(&self, _: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), CommonError> {
         Err(CommonError::new(CommonKind::PluginError, "core", "no netscript host to suspend on"))
+    }
+    fn describe_failure(&self, err: &EvalAltResult) -> String {
+        err.to_string()
     }
     fn call_fn(&self, f: &FnPtr, _: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         Err(crate::error::script_error(CommonError::new(

@@ -45,25 +45,6 @@ impl Server {
     }
 }
 
-/// The text of a handler's error on one line: `kind: message` for a netscript error,
-/// Rhai's own text otherwise, without the "in closure call" wrapping.
-fn error_text(err: &EvalAltResult) -> String {
-    let mut err = err;
-    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = err {
-        err = inner;
-    }
-    if let EvalAltResult::ErrorRuntime(value, pos) = err {
-        let at = if pos.is_none() { String::new() } else { format!(" ({pos})") };
-        if let Some(map) = value.read_lock::<Map>() {
-            if let (Some(kind), Some(message)) = (map.get("kind"), map.get("message")) {
-                return format!("{kind}: {message}{at}");
-            }
-        }
-        return format!("{value}{at}");
-    }
-    err.to_string().replace('\n', " ")
-}
-
 /// Connections handled at once by default (`workers`); more wait in the accept backlog.
 const DEFAULT_WORKERS: usize = 64;
 
@@ -79,8 +60,10 @@ fn spawn_handler(inner: Arc<ServerState>, handler: FnPtr, conn: TcpConnection, p
         let result = host().call_fn(&handler, vec![Dynamic::from(conn.clone())]);
         if let Err(err) = result {
             inner.failed.fetch_add(1, Ordering::Relaxed);
-            netscript_sdk::host()
-                .warn(PROTOCOL, &format!("socket::serve: handler for {peer} failed: {}", error_text(&err)));
+            netscript_sdk::host().warn(
+                PROTOCOL,
+                &format!("socket::serve: handler for {peer} failed: {}", netscript_sdk::host().describe_failure(&err)),
+            );
         }
         conn.0.close();
         inner.active.fetch_sub(1, Ordering::Relaxed);
