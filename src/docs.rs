@@ -79,7 +79,8 @@ impl Reference {
         let Some(functions) = value.get("functions").and_then(|f| f.as_array()) else { return };
         for f in functions {
             let name = f.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
-            if name.starts_with("anon$") {
+            // Closures, and indexers (`x[i]`, documented with their type's methods).
+            if name.starts_with("anon$") || name.starts_with("index$") {
                 continue;
             }
             let params: Vec<(String, String)> = f

@@ -958,3 +958,26 @@ fn a_failing_handler_is_logged_with_its_line_and_caret() {
         out.stderr
     );
 }
+
+/// Headers are looked up in any case, on a response and on a handler's request, as
+/// requests' `CaseInsensitiveDict`; printing, `keys()` and `json::stringify` give the names
+/// lower-case, as before.
+#[test]
+fn headers_are_looked_up_in_any_case() {
+    let script = r#"
+        let s = http::serve("127.0.0.1", 0, |req| `${req.headers["X-Test"]} ${"x-TEST" in req.headers} ${req.headers["x-test"]}`);
+        let r = http::get(`http://127.0.0.1:${s.port}/`, #{ headers: #{ "X-Test": "yes" } });
+        print(r.text);
+        print(r.headers["Content-Type"] == r.headers["content-type"]);
+        print(r.headers["Content-Type"]);
+        print(r.headers["No-Such-Header"]);
+        print("content-type" in r.headers.keys());
+        print(json::parse(json::stringify(r.headers))["content-type"]);
+        print(r.headers.to_map()["content-type"]);
+        s.stop();"#;
+    let out = eval(script).ok().stdout;
+    assert_eq!(
+        out,
+        "yes true yes\ntrue\ntext/plain; charset=utf-8\n\ntrue\ntext/plain; charset=utf-8\ntext/plain; charset=utf-8\n"
+    );
+}

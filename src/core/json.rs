@@ -56,7 +56,14 @@ pub fn register(m: &mut ModuleBuilder) {
 
 /// Rhai value → JSON; custom values through their registered `to_string`.
 fn to_json(ctx: &NativeCallContext, value: &Dynamic) -> ScriptResult<Value> {
-    let text_of =
-        |v: &Dynamic| ctx.call_native_fn::<String>("to_string", (v.clone(),)).unwrap_or_else(|_| v.to_string());
-    netscript_sdk::json::to_json(value, "core", &text_of).map_err(script_error)
+    netscript_sdk::json::to_json_with(value, "core", &|v| custom_json(ctx, v)).map_err(script_error)
+}
+
+/// A plugin's value as JSON: its `to_map()` when it has one (`Headers`), else its text.
+fn custom_json(ctx: &NativeCallContext, value: &Dynamic) -> Result<Value, netscript_sdk::CommonError> {
+    if let Ok(map) = ctx.call_native_fn::<netscript_sdk::rhai::Map>("to_map", (value.clone(),)) {
+        return netscript_sdk::json::to_json_with(&Dynamic::from_map(map), "core", &|v| custom_json(ctx, v));
+    }
+    let text = ctx.call_native_fn::<String>("to_string", (value.clone(),)).unwrap_or_else(|_| value.to_string());
+    Ok(Value::String(text))
 }

@@ -11,6 +11,7 @@ mod body; // the servers' response bodies
 mod client; // http::get/post/…/request, permission-checked redirects, cached clients
 mod download; // http::download: streamed to a temp file, renamed when complete
 mod error; // HttpError: the one error enum and its script kinds
+mod headers; // Headers: header maps looked up in any case
 mod request; // HttpRequest (what a handler gets) and handler results → responses
 mod response; // HttpResponse and JSON conversions
 mod server; // http::serve, the listener/connection machinery, HttpServer handles
@@ -29,6 +30,7 @@ netscript_sdk::export_plugin! {
 /// Lists everything the plugin offers; a file's functions appear only if listed here.
 fn register_all(m: &mut ModuleBuilder) {
     m.doc("HTTP: a requests-style client, a scripted concurrent server and a static file server.");
+    headers::register(m);
     response::register(m);
     client::register(m);
     session::register(m);

@@ -207,12 +207,13 @@ pub fn register(m: &mut ModuleBuilder) {
     m.getter(
         "headers",
         r#"
-        The request headers as a map with lower-case names.
+        The request headers (a `Headers` value): `req.headers["User-Agent"]` looks a name up
+        in any case; names print lower-case.
         ```rhai
         http::serve("127.0.0.1", 0, |req| req.headers["user-agent"]);
         ```
         Errors: none."#,
-        |r: &mut HttpRequest| headers_to_map(&r.0.header_pairs()),
+        |r: &mut HttpRequest| crate::headers::Headers(headers_to_map(&r.0.header_pairs())),
     );
     m.method(
         "header",

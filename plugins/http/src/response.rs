@@ -159,14 +159,14 @@ pub fn register(m: &mut ModuleBuilder) {
     m.getter(
         "headers",
         r#"
-        The headers as a map with lower-case names (`r.headers["content-type"]`); repeated
-        headers are joined with ", " (`set-cookie` with a newline). `header(name)` looks
-        one up in any case.
+        The headers (a `Headers` value): `r.headers["Content-Type"]` looks a name up in any
+        case, as requests does; names print lower-case; repeated headers are joined with
+        ", " (`set-cookie` with a newline).
         ```rhai
         print(http::get("https://example.com/").headers["content-type"]);
         ```
         Errors: none."#,
-        |r: &mut HttpResponse| r.headers_map(),
+        |r: &mut HttpResponse| crate::headers::Headers(r.headers_map()),
     );
     m.getter(
         "url",

@@ -24,6 +24,16 @@ pub fn from_json(value: Value) -> Dynamic {
 /// registered `to_string`; without an engine at hand, `Dynamic::to_string` will do).
 /// Errors: `InvalidArgument` (raised by `protocol`) for a NaN or infinite float.
 pub fn to_json(value: &Dynamic, protocol: &str, text_of: &dyn Fn(&Dynamic) -> String) -> Result<Value, CommonError> {
+    to_json_with(value, protocol, &|v| Ok(Value::String(text_of(v))))
+}
+
+/// [`to_json`] with `custom` deciding the JSON of a plugin's value (a custom type): its
+/// map (`to_map`), or its text.
+pub fn to_json_with(
+    value: &Dynamic,
+    protocol: &str,
+    custom: &dyn Fn(&Dynamic) -> Result<Value, CommonError>,
+) -> Result<Value, CommonError> {
     Ok(if value.is_unit() {
         Value::Null
     } else if let Ok(b) = value.as_bool() {
@@ -38,17 +48,17 @@ pub fn to_json(value: &Dynamic, protocol: &str, text_of: &dyn Fn(&Dynamic) -> St
     } else if value.is_string() || value.is_char() {
         Value::String(value.to_string())
     } else if let Some(arr) = value.read_lock::<Array>() {
-        Value::Array(arr.iter().map(|v| to_json(v, protocol, text_of)).collect::<Result<_, _>>()?)
+        Value::Array(arr.iter().map(|v| to_json_with(v, protocol, custom)).collect::<Result<_, _>>()?)
     } else if let Some(map) = value.read_lock::<Map>() {
         let mut obj = serde_json::Map::new();
         for (k, v) in map.iter() {
-            obj.insert(k.to_string(), to_json(v, protocol, text_of)?);
+            obj.insert(k.to_string(), to_json_with(v, protocol, custom)?);
         }
         Value::Object(obj)
     } else if let Some(blob) = value.read_lock::<Blob>() {
         Value::Array(blob.iter().map(|b| Value::Number((*b).into())).collect())
     } else {
-        Value::String(text_of(value))
+        custom(value)?
     })
 }
 
