@@ -981,3 +981,54 @@ fn headers_are_looked_up_in_any_case() {
         "yes true yes\ntrue\ntext/plain; charset=utf-8\n\ntrue\ntext/plain; charset=utf-8\ntext/plain; charset=utf-8\n"
     );
 }
+
+/// `req.form()` decodes what curl (`-F`, multipart with a file) and Python's requests
+/// (`data=`, urlencoded) send; a body that is no form is `InvalidArgument`.
+#[test]
+fn req_form_decodes_urlencoded_and_multipart_forms_from_curl_and_requests() {
+    let dir = common::temp_dir();
+    let upload = dir.path().join("data.bin");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    std::fs::write(&upload, &bytes).unwrap();
+    let script = dir.path().join("form.rhai");
+    std::fs::write(
+        &script,
+        r#"let s = http::serve("127.0.0.1", 0, |req| {
+            let form = ();
+            try { form = req.form(); } catch (e) { return e.kind; }
+            let file = if "upload" in form { `${form.upload.filename} ${form.upload.content_type} ${form.upload.data.len()} ${form.upload.data[255]}` } else { "-" };
+            `${form.name}|${form.note}|${file}`
+        });
+        print(s.port);
+        s.wait(20);"#,
+    )
+    .unwrap();
+    let mut server =
+        Peer::start("form server", common::netscript_bin().to_str().unwrap(), &[script.to_str().unwrap()], None);
+    let port = server.read_line();
+    let url = format!("http://127.0.0.1:{port}/");
+    let curl = |args: &[&str]| {
+        let out = std::process::Command::new("curl").arg("-s").args(args).arg(&url).output().expect("curl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let multipart = curl(&[
+        "-F",
+        "name=Ann",
+        "-F",
+        "note=a b&c",
+        "-F",
+        &format!("upload=@{};type=application/x-demo", upload.display()),
+    ]);
+    assert_eq!(multipart, "Ann|a b&c|data.bin application/x-demo 3000 255");
+    let requests = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import requests,sys; print(requests.post(sys.argv[1], data={'name': 'Bé n', 'note': 'x&y'}).text)",
+            &url,
+        ])
+        .output()
+        .expect("python3");
+    assert_eq!(String::from_utf8_lossy(&requests.stdout).trim(), "Bé n|x&y|-");
+    assert_eq!(curl(&["-H", "Content-Type: application/json", "-d", "{}"]), "InvalidArgument");
+    server.stop();
+}

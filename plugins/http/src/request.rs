@@ -63,6 +63,60 @@ pub fn parse_query(query: &str) -> Map {
     map
 }
 
+/// The form a request carries: `application/x-www-form-urlencoded` fields as strings,
+/// `multipart/form-data` fields as strings and uploaded files as `#{ filename,
+/// content_type, data }`. Errors: `InvalidArgument` for another content type,
+/// `ProtocolError` for a malformed multipart body.
+pub fn parse_form(content_type: Option<&str>, body: &Bytes) -> HttpResult<Map> {
+    let kind = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match kind.as_str() {
+        "application/x-www-form-urlencoded" => Ok(parse_query(&String::from_utf8_lossy(body))),
+        "multipart/form-data" => {
+            let boundary = multer::parse_boundary(content_type.unwrap_or("")).map_err(|e| {
+                HttpError::common(netscript_sdk::error::CommonKind::ProtocolError, format!("form: {e}"))
+            })?;
+            let body = body.clone();
+            let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+            let mut multipart = multer::Multipart::new(stream, boundary);
+            let bad = |e: multer::Error| {
+                HttpError::common(netscript_sdk::error::CommonKind::ProtocolError, format!("form: {e}"))
+            };
+            // The body is in memory: the parser's futures are ready at once, no runtime needed.
+            let parsed = futures_util::FutureExt::now_or_never(async move {
+                let mut form = Map::new();
+                while let Some(field) = multipart.next_field().await.map_err(bad)? {
+                    let name = field.name().unwrap_or("").to_string();
+                    let filename = field.file_name().map(str::to_string);
+                    let content_type = field.content_type().map(|m| m.to_string());
+                    let data = field.bytes().await.map_err(bad)?;
+                    let value = match filename {
+                        Some(filename) => {
+                            let mut file = Map::new();
+                            file.insert("filename".into(), filename.into());
+                            file.insert(
+                                "content_type".into(),
+                                content_type.unwrap_or_else(|| "application/octet-stream".into()).into(),
+                            );
+                            file.insert("data".into(), Dynamic::from_blob(data.to_vec()));
+                            Dynamic::from_map(file)
+                        }
+                        None => String::from_utf8_lossy(&data).into_owned().into(),
+                    };
+                    form.insert(name.into(), value);
+                }
+                Ok(form)
+            });
+            parsed.unwrap_or_else(|| {
+                Err(HttpError::common(netscript_sdk::error::CommonKind::ProtocolError, "form: the body is incomplete"))
+            })
+        }
+        _ => Err(HttpError::invalid(format!(
+            "form: the body is not a form (Content-Type: {}); use req.json() or req.text",
+            content_type.unwrap_or("none")
+        ))),
+    }
+}
+
 /// A handler's answer, ready for hyper.
 pub struct Reply {
     /// Status code.
@@ -260,6 +314,28 @@ pub fn register(m: &mut ModuleBuilder) {
         Errors: `ProtocolError` when the body is not valid JSON (a handler that does not
         catch it answers 500)."#,
         |r: &mut HttpRequest| -> ScriptResult<Dynamic> { parse_json(&r.0.body, "request body").map_err(script_error) },
+    );
+    m.method(
+        "form",
+        &[],
+        r#"
+        The form the request carries, as a map: an HTML form's fields
+        (`application/x-www-form-urlencoded`) as strings; with `multipart/form-data` also
+        each uploaded file, as `#{ filename, content_type, data }` (`data` a blob). A name
+        given twice keeps its last value.
+        ```rhai
+        http::serve("127.0.0.1", 0, |req| {
+            let form = req.form();
+            `hello ${form.name}, ${form.upload.data.len()} bytes in ${form.upload.filename}`
+        });
+        ```
+        Errors: `InvalidArgument` when the body is not a form (another Content-Type),
+        `ProtocolError` for a malformed multipart body."#,
+        |r: &mut HttpRequest| -> ScriptResult<Map> {
+            let content_type =
+                r.0.header_pairs().into_iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
+            parse_form(content_type.as_deref(), &r.0.body).map_err(script_error)
+        },
     );
     m.getter(
         "client_address",
