@@ -178,7 +178,15 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
                 ExitCode::SUCCESS
             }
             None => {
-                eprintln!("error: no module or function named '{topic}' (try `netscript --doc`)");
+                let reference = crate::docs::Reference::of(&runtime);
+                let mut names = reference.names();
+                names.extend(reference.modules.keys().filter(|m| !m.is_empty()).cloned());
+                let nearest = diagnostics::nearest_names(topic, &names);
+                if nearest.is_empty() {
+                    eprintln!("error: no module or function named '{topic}' (`netscript --doc` lists the modules)");
+                } else {
+                    eprintln!("error: no module or function named '{topic}' (did you mean: {}?)", nearest.join(", "));
+                }
                 ExitCode::from(2)
             }
         };
@@ -235,6 +243,10 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
         Err(ScriptFailure::Exit(code)) => ExitCode::from(code.clamp(0, 255) as u8),
         Err(failure) => {
             eprint!("{}", diagnostics::render(&runtime, &failure, &source, &name));
+            // What --check would have said may be the cause (`x = x.trim()` then `x.len()`).
+            if cli.verbose == 0 {
+                warn_traps(&source, &name);
+            }
             ExitCode::from(1)
         }
     }

@@ -12,6 +12,74 @@ pub fn kind_and_message(runtime: &Runtime, err: &EvalAltResult) -> (String, Stri
 
 /// [`kind_and_message`] with only the engine at hand (the host, for a server's handler).
 pub fn kind_and_message_of(engine: &Engine, err: &EvalAltResult) -> (String, String) {
+    let (kind, message) = plain_kind_and_message(engine, err);
+    let hint = python_hint(engine, &kind, &message);
+    if hint.is_empty() {
+        return (kind, message);
+    }
+    // The hint says what to write; the spelling suggestions would only distract.
+    let message = match (message.find(" (did you mean: "), message.rfind("?)")) {
+        (Some(start), Some(end)) if end > start => format!("{}{}", &message[..start], &message[end + 2..]),
+        _ => message,
+    };
+    (kind, format!("{message}{hint}"))
+}
+
+/// What a Python user most likely meant, for the errors Python habits cause: `socket.x`
+/// for `socket::x`, `None`, `True`, `print(a, b)`, `",".join(list)`, a method read as a
+/// property, `()` from an in-place method. Empty when nothing fits.
+fn python_hint(engine: &Engine, kind: &str, message: &str) -> String {
+    match kind {
+        "VariableNotFound" => {
+            let name = message.rsplit(": ").next().unwrap_or("").trim();
+            match name {
+                "None" => return " — Rhai's None is `()`".into(),
+                "True" | "False" => return format!(" — Rhai writes {}", name.to_ascii_lowercase()),
+                "self" => return " — a method's value is `this` in Rhai".into(),
+                _ => {}
+            }
+            let reference = crate::docs::Reference::of_engine(engine);
+            if reference.modules.contains_key(name) {
+                return format!(" — `{name}` is a module: reach its functions with `::` ({name}::…, see --doc {name})");
+            }
+            String::new()
+        }
+        "FunctionNotFound" => {
+            let call = message.strip_prefix("function not found: ").unwrap_or("");
+            if let Some(args) = call.strip_prefix("print(") {
+                if args.contains(", ") {
+                    return " — print takes one value: print(`${a} ${b}`) joins them".into();
+                }
+            }
+            if call.starts_with("join(string, array)") {
+                return " — arrays have no join: build the text with reduce (a.reduce(|s, x| s + sep + x, \"\")) or `${}`".into();
+            }
+            if call.contains("(())") || call.contains("((), ") {
+                return " — the value is (): did an in-place method (trim, replace, pad …) give it? they change the value and return ()".into();
+            }
+            String::new()
+        }
+        _ => {
+            // "Unknown property 'is_private' - a getter is not registered for type 'IpAddress'"
+            let Some(rest) = message.strip_prefix("Unknown property '") else { return String::new() };
+            let Some((name, rest)) = rest.split_once('\'') else { return String::new() };
+            let owner = rest.rsplit('\'').nth(1).unwrap_or("");
+            let reference = crate::docs::Reference::of_engine(engine);
+            let is_method = reference
+                .modules
+                .values()
+                .flat_map(|m| m.functions.iter())
+                .any(|f| f.is_method && f.name == name && f.signature.starts_with(&format!("{owner}.")));
+            if is_method {
+                format!(" — `{name}` is a method: call it as .{name}()")
+            } else {
+                String::new()
+            }
+        }
+    }
+}
+
+fn plain_kind_and_message(engine: &Engine, err: &EvalAltResult) -> (String, String) {
     let err = innermost(err);
     match err {
         EvalAltResult::ErrorRuntime(value, _) => {
@@ -139,7 +207,10 @@ fn function_not_found(engine: &Engine, signature: &str) -> String {
             .map(|sig| sig.split(" -> ").next().unwrap_or(&sig).to_string())
             .collect();
         let mut text = format!("{shown} was called with {given}, but takes {}", takes.join(" or "));
-        if given.contains("string") && takes.iter().any(|t| t.contains(": int")) {
+        let count = |t: &str| if t == "()" { 0 } else { t.matches(": ").count() };
+        let given_count = args.len() - usize::from(candidates.iter().any(|f| f.is_method) && module.is_none());
+        let same_arity = takes.iter().any(|t| count(t) == given_count);
+        if same_arity && given.contains("string") && takes.iter().any(|t| t.contains(": int")) {
             text.push_str(
                 " — a number in quotes is a string: write it without the quotes, or convert it with parse_int",
             );
@@ -237,7 +308,7 @@ pub fn render(runtime: &Runtime, failure: &ScriptFailure, source: &str, name: &s
 
 /// "`f` holds a closure: call it as f.call(…)" for `f(3)` where the script set `f` to a
 /// closure (`f = |x| …` or `f = Fn("…")`): Rhai looks for a function named `f` and finds none.
-fn closure_call_hint(message: &str, source: &str) -> Option<String> {
+pub fn closure_call_hint(message: &str, source: &str) -> Option<String> {
     let rest = message.strip_prefix("function not found: ")?;
     let (name, args) = rest.split_once('(')?;
     if name.contains("::") || name.is_empty() {

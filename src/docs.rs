@@ -6,6 +6,36 @@ use crate::engine::Runtime;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// Python names and the netscript function a user looks for under them (`--doc IPNetwork`).
+const PYTHON_NAMES: &[(&str, &str)] = &[
+    ("IPNetwork", "addr::network"),
+    ("IPAddress", "addr::ip"),
+    ("EUI", "addr::mac"),
+    ("IPSet", "addr::set"),
+    ("cidr_merge", "addr::cidr_merge"),
+    ("netaddr.cidr_merge", "addr::cidr_merge"),
+    ("netaddr.IPNetwork", "addr::network"),
+    ("netaddr.IPAddress", "addr::ip"),
+    ("requests.get", "http::get"),
+    ("requests.post", "http::post"),
+    ("requests.Session", "http::session"),
+    ("http.server", "http::serve"),
+    ("create_connection", "socket::tcp_connect"),
+    ("socket.create_connection", "socket::tcp_connect"),
+    ("smtplib.SMTP", "smtp::connect"),
+    ("SMTP", "smtp::connect"),
+    ("imaplib.IMAP4", "imap::connect"),
+    ("IMAP4", "imap::connect"),
+    ("IMAP4_SSL", "imap::connect"),
+    ("poplib.POP3", "pop3::connect"),
+    ("ftplib.FTP", "ftp::connect"),
+    ("dns.resolver.resolve", "dns::resolve"),
+];
+
+/// What `--doc ARGS` (or `sys.argv`) shows: the one name that is no function.
+const ARGS_DOC: &str = "ARGS\n    The script's command-line arguments: an array of strings, everything after FILE \
+(`netscript x.rhai a --json` gives [\"a\", \"--json\"]); Python's sys.argv[1:].\n";
+
 /// The guide to Rhai for Python users (`--doc rhai`, `:help rhai`); its examples run in
 /// `tests/guide.rs`.
 pub const RHAI_GUIDE: &str = include_str!("../docs/rhai-for-python.md");
@@ -120,6 +150,9 @@ impl Reference {
         if topic == "rhai" {
             return Some(RHAI_GUIDE.to_string());
         }
+        if ["ARGS", "sys.argv", "argv"].contains(&topic) {
+            return Some(ARGS_DOC.to_string());
+        }
         let module_name = if topic == "core" { "" } else { topic };
         if let Some(m) = self.modules.get(module_name) {
             // One line per function, its overloads together; the full text is `--doc m::f`.
@@ -137,7 +170,10 @@ impl Reference {
                 let pad = width.saturating_sub(call.chars().count());
                 // 100 columns: the call, then as much of the first sentence as fits.
                 let room = 96usize.saturating_sub(width.max(call.chars().count())).max(30);
-                let _ = writeln!(out, "  {call}{}  {}", " ".repeat(pad), first_sentence(&g[0].doc, room));
+                // The fullest overload's text says what the function is for (`bind(host,
+                // port)` rather than the AF_UNIX `bind(path)`).
+                let fullest = g.iter().max_by_key(|f| f.signature.matches(": ").count()).unwrap_or(&g[0]);
+                let _ = writeln!(out, "  {call}{}  {}", " ".repeat(pad), first_sentence(&fullest.doc, room));
             }
             let more = if module_name.is_empty() { "FUNCTION".to_string() } else { format!("{module_name}::FUNCTION") };
             let _ = writeln!(out, "\n`netscript --doc {more}` (`:doc` in the REPL) shows one function whole.");
@@ -167,8 +203,12 @@ impl Reference {
         Some(out)
     }
 
-    /// Functions named by `topic` (`addr::ip`, `ip`, `IpAddress.version`, `version`).
+    /// Functions named by `topic` (`addr::ip`, `ip`, `IpAddress.version`, `version`), or by
+    /// the Python name a user knows (`IPNetwork`, `requests.get`, `smtplib.SMTP`).
     pub fn find(&self, topic: &str) -> Vec<&FnDoc> {
+        if let Some((_, ours)) = PYTHON_NAMES.iter().find(|(python, _)| python.eq_ignore_ascii_case(topic)) {
+            return self.find(ours);
+        }
         let (module, name) = match topic.rsplit_once("::").or_else(|| topic.rsplit_once('.')) {
             Some((m, n)) => (Some(m), n),
             None => (None, topic),
@@ -264,6 +304,18 @@ fn compact(group: &[&FnDoc]) -> String {
             .collect()
     };
     let longest = group.iter().map(|f| params(f)).max_by_key(Vec::len).unwrap_or_default();
+    // Overloads that are not the fullest one with parts left out read as alternatives:
+    // `Socket.bind(path | host, port)`.
+    if group.iter().any(|f| params(f).iter().any(|p| !longest.contains(p))) {
+        let mut forms: Vec<String> = Vec::new();
+        for f in group {
+            let form = params(f).join(", ");
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        return format!("{name}({})", forms.join(" | "));
+    }
     let mut out = String::new();
     for (i, p) in longest.iter().enumerate() {
         let text = if i == 0 { p.clone() } else { format!(", {p}") };

@@ -545,3 +545,29 @@ fn check_warns_about_the_python_users_traps_and_still_passes() {
         assert!(out.status == 0 && !out.stderr.contains("warning"), "{}: {}", path.display(), out.stderr);
     }
 }
+
+/// Python habits get pointed at the Rhai way: a module reached with `.`, `None`, print
+/// with two values, `",".join(list)`, a method read as a property, a `()` that an in-place
+/// method gave (with the warning that shows where); `--doc` knows Python's names.
+#[test]
+fn python_habits_get_pointed_at_the_rhai_way() {
+    let said = |code: &str| run(&["-e", code]).stderr;
+    assert!(said("let s = socket.socket();").contains("`socket` is a module: reach its functions with `::`"));
+    assert!(said("let x = None;").contains("Rhai's None is `()`"));
+    let print = said(r#"print("port", 3)"#);
+    assert!(print.contains("print takes one value") && !print.contains("did you mean"), "{print}");
+    assert!(said(r#"print(",".join(["a"]))"#).contains("arrays have no join"));
+    assert!(said(r#"let ip = addr::ip("10.0.0.1"); ip.is_private"#)
+        .contains("`is_private` is a method: call it as .is_private()"));
+    let trimmed = said(r#"let l = " a "; l = l.trim(); print(l.len())"#);
+    assert!(trimmed.contains("the value is (): did an in-place method"), "{trimmed}");
+    assert!(trimmed.contains("warning: `trim` changes l in place"), "{trimmed}");
+    assert!(run(&["--doc", "IPNetwork"]).ok().stdout.starts_with("addr::network("));
+    assert!(run(&["--doc", "sys.argv"]).ok().stdout.starts_with("ARGS\n"));
+    assert!(run(&["--doc", "smtplib.SMTP"]).ok().stdout.starts_with("smtp::connect("));
+    let typo = run(&["--doc", "trimm"]);
+    assert_eq!(typo.status, 2);
+    assert!(typo.stderr.contains("did you mean"), "{}", typo.stderr);
+    let listing = run(&["--doc", "socket"]).ok().stdout;
+    assert!(listing.contains("  Socket.bind(path | host, port)  "), "{listing}");
+}

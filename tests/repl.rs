@@ -388,3 +388,17 @@ fn piped_stdin_that_ends_inside_an_entry_reports_it() {
     assert_eq!(status, 1);
     assert!(stderr.contains("ParseError"), "{stderr}");
 }
+
+#[test]
+fn a_closure_from_an_earlier_entry_called_as_a_function_gets_the_call_hint() {
+    let mut repl = Repl::start();
+    repl.enter("let f = |x| x * 2");
+    repl.prompt();
+    repl.enter("f(2)");
+    repl.expect("`f` holds a closure, not a function: call it as f.call(");
+    let rest = repl.expect("(repl:1:1)");
+    assert!(!rest.contains("did you mean"), "{rest}");
+    repl.prompt();
+    repl.enter("f.call(21)");
+    repl.expect_line("42");
+}

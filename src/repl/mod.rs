@@ -245,8 +245,33 @@ impl<'a> Session<'a> {
             Some((name, text)) => diagnostics::render(self.runtime, failure, text, &format!("fn {name}")),
             None => diagnostics::render(self.runtime, failure, source, "repl"),
         };
+        // `f(2)` where an earlier entry set `f` to a closure.
+        let text = match self.closure_in_scope(&text) {
+            Some(hinted) => hinted,
+            None => text,
+        };
+        for w in crate::lint::check(source) {
+            eprint!("{}", diagnostics::render_at("warning", &w.message, w.position(), source, "repl"));
+        }
         eprint!("{text}");
         Step::Failed
+    }
+
+    /// The error text with the closure hint when it calls a variable of the session that
+    /// holds a closure (`function not found: f(int)`).
+    fn closure_in_scope(&self, text: &str) -> Option<String> {
+        let start = text.find("function not found: ")?;
+        let rest = &text[start..];
+        let name = rest.strip_prefix("function not found: ")?.split('(').next()?;
+        let holds = self.scope.get_value::<netscript_sdk::rhai::FnPtr>(name).is_some();
+        if !holds {
+            return None;
+        }
+        // Up to the position "(repl:1:1)" on the message's line: the suggestions go too.
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let message_end = rest[..line_end].rfind(" (").unwrap_or(line_end);
+        let hint = format!("`{name}` holds a closure, not a function: call it as {name}.call(…)");
+        Some(format!("{}{hint}{}", &text[..start], &rest[message_end..]))
     }
 
     fn command(&mut self, text: &str, editor: &mut LineEditor<'_>) -> Step {
