@@ -168,8 +168,15 @@ impl Reference {
             for g in &groups {
                 let call = compact(g);
                 let pad = width.saturating_sub(call.chars().count());
-                // 100 columns: the call, then as much of the first sentence as fits.
-                let room = 96usize.saturating_sub(width.max(call.chars().count())).max(30);
+                // 100 columns: the call, then as much of the first sentence as fits; a call
+                // too long for both has the sentence on the next line.
+                let used = width.max(call.chars().count());
+                if used > 66 {
+                    let fullest = g.iter().max_by_key(|f| f.signature.matches(": ").count()).unwrap_or(&g[0]);
+                    let _ = writeln!(out, "  {call}\n      {}", first_sentence(&fullest.doc, 92));
+                    continue;
+                }
+                let room = 96usize.saturating_sub(used).max(30);
                 // The fullest overload's text says what the function is for (`bind(host,
                 // port)` rather than the AF_UNIX `bind(path)`).
                 let fullest = g.iter().max_by_key(|f| f.signature.matches(": ").count()).unwrap_or(&g[0]);
@@ -305,7 +312,7 @@ fn compact(group: &[&FnDoc]) -> String {
     };
     let longest = group.iter().map(|f| params(f)).max_by_key(Vec::len).unwrap_or_default();
     // Overloads that are not the fullest one with parts left out read as alternatives:
-    // `Socket.bind(path | host, port)`.
+    // `Socket.bind(path) | (host, port)`.
     if group.iter().any(|f| params(f).iter().any(|p| !longest.contains(p))) {
         let mut forms: Vec<String> = Vec::new();
         for f in group {
@@ -314,7 +321,7 @@ fn compact(group: &[&FnDoc]) -> String {
                 forms.push(form);
             }
         }
-        return format!("{name}({})", forms.join(" | "));
+        return format!("{name}({})", forms.join(") | ("));
     }
     let mut out = String::new();
     for (i, p) in longest.iter().enumerate() {

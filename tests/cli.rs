@@ -569,5 +569,5 @@ fn python_habits_get_pointed_at_the_rhai_way() {
     assert_eq!(typo.status, 2);
     assert!(typo.stderr.contains("did you mean"), "{}", typo.stderr);
     let listing = run(&["--doc", "socket"]).ok().stdout;
-    assert!(listing.contains("  Socket.bind(path | host, port)  "), "{listing}");
+    assert!(listing.contains("  Socket.bind(path) | (host, port)  "), "{listing}");
 }
