@@ -7,14 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 apt_packages=(socat hyperfine nginx libnginx-mod-http-echo curl chromium wrk bind9 bind9-dnsutils
-    postfix dovecot-core dovecot-lmtpd dovecot-imapd dovecot-pop3d)
+    postfix dovecot-core dovecot-lmtpd dovecot-imapd dovecot-pop3d pure-ftpd)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
     echo "test.sh: installing ${missing[*]}"
-    # Package scripts must not start system daemons (nginx, named, postfix, dovecot).
+    # Package scripts must not start system daemons (nginx, named, postfix, dovecot, pure-ftpd
+    # and the openbsd-inetd it pulls in).
     created_policy=0
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1

@@ -54,5 +54,7 @@ pub fn builtin_plugins() -> Vec<PluginInfo> {
     list.push(netscript_smtp::plugin());
     #[cfg(feature = "imap")]
     list.push(netscript_imap::plugin());
+    #[cfg(feature = "ftp")]
+    list.push(netscript_ftp::plugin());
     list
 }

@@ -703,8 +703,9 @@ fn vmail_file(path: &Path, data: &[u8], mtime: Option<SystemTime>) {
     std::os::unix::fs::chown(path, Some(VMAIL_ID), Some(VMAIL_ID)).unwrap();
 }
 
-/// A self-signed `CA:TRUE` certificate for `localhost` and 127.0.0.1, as PEM (cert, key).
-fn self_signed_ca_cert() -> (String, String) {
+/// A self-signed `CA:TRUE` certificate for `localhost` and 127.0.0.1, as PEM (cert, key);
+/// the FTP harness uses it too.
+pub fn self_signed_ca_cert() -> (String, String) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
     let mut params = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);

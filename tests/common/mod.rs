@@ -3,9 +3,12 @@
 
 #![allow(dead_code)]
 
+pub mod ftp_server;
 pub mod mail_servers;
 pub mod outside;
-// Not every test binary that includes this module starts the mail servers.
+// Not every test binary that includes this module starts these servers.
+#[allow(unused_imports)]
+pub use ftp_server::FtpServer;
 #[allow(unused_imports)]
 pub use mail_servers::MailServers;
 

@@ -1,0 +1,208 @@
+//! The `ftp` module against a real pure-ftpd (plain and explicit FTPS), with Python's ftplib
+//! as the foreign client: what netscript uploads ftplib reads back byte for byte and the
+//! reverse; listings, folders, renames; a download lands only when whole (`.part`, resumed
+//! after the server was killed mid-transfer); refusals are ftplib's kinds with their codes;
+//! CR/LF is refused before anything is sent; the password appears nowhere.
+
+mod common;
+use common::ftp_server::FtpServer;
+use common::run;
+
+/// Runs `python3 -c CODE ARGS…` and returns its stdout.
+fn python(code: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("python3").arg("-c").arg(code).args(args).output().expect("python3");
+    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn files_folders_and_listings_round_trip_with_ftplib_over_ftp_and_ftps() {
+    let server = FtpServer::start();
+    let dir = common::temp_dir();
+    let local = dir.path().join("data.bin");
+    let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(&local, &bytes).unwrap();
+    let back = dir.path().join("back.bin");
+    for tls in ["none", "explicit"] {
+        let script = format!(
+            r#"let f = ftp::connect("127.0.0.1", {port}, #{{ tls: "{tls}", ca_file: "{ca}", timeout: 10 }});
+            print(f.welcome.contains("Pure-FTPd"));
+            f.login("ann", "ann-secret-pw");
+            print(f.pwd());
+            print(f.mkd("reports-{tls}"));
+            f.cwd("reports-{tls}");
+            print(f.put("{local}", "data.bin"));
+            print(f.size("data.bin"));
+            f.rename("data.bin", "data2.bin");
+            print(f.nlst());
+            let e = f.mlsd().filter(|e| e.type == "file")[0];
+            print(`${{e.name}} ${{e.size}} ${{e.modify.len()}}`);
+            print(f.dir().len());
+            print(f.get("data2.bin", "{back}"));
+            print(f.mdtm("data2.bin") > 1700000000);
+            f.put_blob("hello.txt", "hello\r\nworld\r\n");
+            print(f.retrlines("RETR hello.txt"));
+            print(f.get_blob("hello.txt").len());
+            print(f.sendcmd("NOOP"));
+            f.quit();
+            print(f.connected);"#,
+            port = server.port,
+            ca = server.ca_file(),
+            local = local.display(),
+            back = back.display()
+        );
+        let out = run(&["--allow-read", "--allow-write", "--allow-net", "-e", &script]).ok();
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "true",
+                "/",
+                &format!("reports-{tls}"),
+                "3000000",
+                "3000000",
+                "[\"data2.bin\"]",
+                "data2.bin 3000000 14",
+                "1",
+                "3000000",
+                "true",
+                "[\"hello\", \"world\"]",
+                "14",
+                "200 Zzz...",
+                "false"
+            ],
+            "{tls}: {}",
+            out.stderr
+        );
+        assert_eq!(std::fs::read(&back).unwrap(), bytes, "{tls}: the download differs");
+        assert!(!dir.path().join("back.bin.part").exists());
+        // ftplib, the foreign client, reads what netscript uploaded.
+        let on_disk = server.home("ann").join(format!("reports-{tls}/data2.bin"));
+        assert_eq!(std::fs::read(&on_disk).unwrap(), bytes);
+    }
+    let ftplib = python(
+        r#"
+import ftplib, io, sys
+f = ftplib.FTP()
+f.connect("127.0.0.1", int(sys.argv[1]))
+f.login("ann", "ann-secret-pw")
+buf = io.BytesIO()
+f.retrbinary("RETR reports-none/data2.bin", buf.write)
+print(len(buf.getvalue()))
+f.storbinary("STOR from-python.bin", io.BytesIO(bytes(range(256)) * 10))
+f.quit()
+"#,
+        &[&server.port.to_string()],
+    );
+    assert_eq!(ftplib.trim(), "3000000");
+    let script = format!(
+        r#"let f = ftp::connect("127.0.0.1", {port});
+        f.login("ann", "ann-secret-pw");
+        let b = f.get_blob("from-python.bin");
+        print(`${{b.len()}} ${{b[255]}}`);"#,
+        port = server.port
+    );
+    assert_eq!(run(&["-e", &script]).ok().stdout, "2560 255\n");
+}
+
+#[test]
+fn refusals_are_ftplibs_kinds_and_bad_input_sends_nothing() {
+    let server = FtpServer::start();
+    let dir = common::temp_dir();
+    let target = dir.path().join("missing.bin");
+    let script = format!(
+        r#"fn why(f) {{ try {{ f.call(); return "no error"; }} catch (e) {{ return `${{e.kind}} ${{e.code}}`; }} }}
+        let f = ftp::connect("127.0.0.1", {port}, #{{ timeout: 10 }});
+        print(why(|| f.login("ann", "wrong-password-42")));
+        f.login("ann", "ann-secret-pw");
+        print(why(|| f.get("missing.bin", "{target}")));
+        print(why(|| f.cwd("no-such-dir")));
+        print(why(|| f.size("nothing")));
+        print(why(|| f.delete("a\r\nDELE b")));
+        print(why(|| f.sendcmd("NOOP\nQUIT")));
+        print(why(|| f.get("x\ny", "{target}")));
+        print(why(|| f.retrbinary("LIST", "{target}")));
+        print(why(|| f.put_blob("x", 3)));
+        print(ftp::all_errors.contains("error_perm"));
+        let port = {closed};
+        print(why(|| ftp::connect("127.0.0.1", port, #{{ timeout: 5 }})));
+        print(why(|| ftp::connect("127.0.0.1", {port}, #{{ tls: "explicit" }})));
+        print(why(|| ftp::connect("127.0.0.1", -1)));
+        print(f.connected);"#,
+        port = server.port,
+        target = target.display(),
+        closed = common::free_port()
+    );
+    let out = run(&["--trace", "ftp", "-e", &script]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "error_perm 530",
+            "error_perm 550",
+            "error_perm 550",
+            "error_perm 550",
+            "InvalidArgument ",
+            "InvalidArgument ",
+            "InvalidArgument ",
+            "InvalidArgument ",
+            "InvalidArgument ",
+            "true",
+            "ConnectionRefused ",
+            "TlsError ",
+            "InvalidArgument ",
+            "true"
+        ],
+        "{}",
+        out.stderr
+    );
+    assert!(!target.exists() && !dir.path().join("missing.bin.part").exists(), "a local file was left");
+    assert!(out.stderr.contains("[ftp] > PASS ****") && !out.stderr.contains("wrong-password-42"), "{}", out.stderr);
+    assert!(!out.stdout.contains("wrong-password-42"));
+    assert!(!out.stderr.contains("DELE b") && !out.stderr.contains("> QUIT\n[ftp] > NOOP"), "{}", out.stderr);
+}
+
+#[test]
+fn a_download_broken_by_a_dead_server_leaves_no_file_and_resume_completes_it() {
+    let mut server = FtpServer::start();
+    let bytes: Vec<u8> = (0..60_000_000u32).map(|i| (i % 253) as u8).collect();
+    server.put_file("ann", "big.bin", &bytes);
+    let dir = common::temp_dir();
+    let target = dir.path().join("big.bin");
+    let script = format!(
+        r#"let f = ftp::connect("127.0.0.1", {port}, #{{ timeout: 5 }});
+        f.login("ann", "ann-secret-pw");
+        try {{ f.get("big.bin", "{target}"); print("finished"); }} catch (e) {{ print(e.kind); }}"#,
+        port = server.port,
+        target = target.display()
+    );
+    let mut cmd = std::process::Command::new(common::netscript_bin());
+    cmd.args(["-e", &script]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Kill the server once part of the file has arrived.
+    let part = dir.path().join("big.bin.part");
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) < 1_000_000 && started.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    server.stop();
+    let out = common::wait_with_limit(child, std::time::Duration::from_secs(60));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!said.contains("finished"), "the transfer was not cut: {said}");
+    assert!(!target.exists(), "a partial file at the target path");
+    let kept = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+    assert!(kept > 0 && kept < bytes.len() as u64, "the .part holds {kept} bytes");
+    server.restart();
+    let resume = format!(
+        r#"let f = ftp::connect("127.0.0.1", {port}, #{{ timeout: 10 }});
+        f.login("ann", "ann-secret-pw");
+        print(f.get("big.bin", "{target}", #{{ resume: true }}));"#,
+        port = server.port,
+        target = target.display()
+    );
+    let out = run(&["--trace", "ftp", "-e", &resume]).ok();
+    assert_eq!(out.stdout.trim(), (bytes.len() as u64 - kept).to_string(), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("REST {kept}")), "{}", out.stderr);
+    assert_eq!(std::fs::read(&target).unwrap(), bytes);
+    assert!(!part.exists());
+}
