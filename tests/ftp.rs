@@ -206,3 +206,54 @@ fn a_download_broken_by_a_dead_server_leaves_no_file_and_resume_completes_it() {
     assert_eq!(std::fs::read(&target).unwrap(), bytes);
     assert!(!part.exists());
 }
+
+/// The peer's port for `mode`, and the peer (stopped when dropped).
+fn misbehaving_peer(mode: &str) -> (common::Peer, u16) {
+    let path = common::repo_root().join("tests/peers/ftp_peer.py");
+    let mut peer = common::Peer::start("ftp_peer", "python3", &[path.to_str().unwrap(), mode], None);
+    let port = peer.read_line().parse().unwrap_or_else(|_| panic!("ftp_peer {mode} printed no port"));
+    (peer, port)
+}
+
+/// Replies pure-ftpd will not give: a garbled line is `error_proto`; a 421 in the middle of
+/// a download is `error_temp` 421 with no file at the target; a data connection refused or
+/// never accepted is a clear error within the timeout; a PASV address that is not the
+/// server's is refused (the FTP bounce); EPSV refused falls back to PASV.
+#[test]
+fn misbehaving_servers_give_the_documented_kinds() {
+    let dir = common::temp_dir();
+    let target = dir.path().join("got.bin");
+    for (mode, want) in [
+        ("garbled", "error_proto"),
+        ("421_mid_transfer", "error_temp 421"),
+        ("no_data_connection", "ConnectionRefused"),
+        ("data_never_accepts", "Timeout"),
+        ("pasv_elsewhere", "PermissionDenied"),
+    ] {
+        let (_peer, port) = misbehaving_peer(mode);
+        let script = format!(
+            r#"try {{
+                let f = ftp::connect("127.0.0.1", {port}, #{{ timeout: 2 }});
+                f.login("ann", "pw");
+                f.get("bytes.bin", "{target}");
+                print("no error");
+            }} catch (e) {{ print(`${{e.kind}} ${{e.code}}`); }}"#,
+            target = target.display()
+        );
+        let started = std::time::Instant::now();
+        let out = run(&["-e", &script]).ok();
+        assert!(out.stdout.trim().starts_with(want), "{mode}: {} {}", out.stdout, out.stderr);
+        assert!(started.elapsed().as_secs() < 10, "{mode} took {:?}", started.elapsed());
+        assert!(!target.exists(), "{mode}: a file at the target path");
+    }
+    // The normal peer refuses EPSV? No: it offers both; pasv_elsewhere refuses EPSV (502),
+    // so the fallback to PASV is what found the bad address above. A normal download works.
+    let (_peer, port) = misbehaving_peer("normal");
+    let script = format!(
+        r#"let f = ftp::connect("127.0.0.1", {port}, #{{ timeout: 5 }});
+        f.login();
+        print(f.get("bytes.bin", "{target}"));"#,
+        target = target.display()
+    );
+    assert_eq!(run(&["-e", &script]).ok().stdout, "65536\n");
+}

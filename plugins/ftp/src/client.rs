@@ -51,6 +51,8 @@ pub struct Session {
     pub address: String,
     /// Whether EPSV was refused (PASV from then on).
     epsv_refused: bool,
+    /// The connection's time limit (each wait of a transfer).
+    pub timeout: Duration,
 }
 
 struct Inner {
@@ -102,6 +104,8 @@ pub fn failure(address: &str, command: &str, err: suppaftp::FtpError) -> FtpErro
                 | std::io::ErrorKind::ConnectionReset
                 | std::io::ErrorKind::BrokenPipe => CommonKind::ConnectionClosed,
                 std::io::ErrorKind::InvalidInput => CommonKind::InvalidArgument,
+                // The passive-address check (an FTP bounce, or not allowed).
+                std::io::ErrorKind::PermissionDenied => CommonKind::PermissionDenied,
                 _ => CommonKind::of_io(&io),
             };
             FtpError::common(kind, format!("{address}: {command}: {io}"))
@@ -226,7 +230,7 @@ impl FtpClient {
                     tokio::net::TcpStream::connect(addr).await.map_err(suppaftp::FtpError::ConnectionError)
                 })
             });
-            Ok::<_, FtpError>(Session { ftp, address, epsv_refused: false })
+            Ok::<_, FtpError>(Session { ftp, address, epsv_refused: false, timeout: s.timeout })
         })
         .map_err(FtpError::Host)??;
         let welcome = session.ftp.get_welcome_msg().map(|w| reply_text(w.as_bytes())).unwrap_or_default();

@@ -28,7 +28,16 @@ async fn type_of(s: &mut Session, ascii: bool) -> FtpResult<()> {
     let (file_type, shown) =
         if ascii { (FileType::Ascii(FormatControl::Default), "TYPE A") } else { (FileType::Binary, "TYPE I") };
     trace::sent(PROTOCOL, shown);
-    s.ftp.transfer_type(file_type).await.map_err(|e| failure(&s.address, "TYPE", e))
+    let address = s.address.clone();
+    tokio::time::timeout(settings_timeout(s), s.ftp.transfer_type(file_type))
+        .await
+        .map_err(|_| FtpError::Host(netscript_sdk::CommonError::timeout(PROTOCOL, "TYPE", settings_timeout(s))))?
+        .map_err(|e| failure(&address, "TYPE", e))
+}
+
+/// The connection's timeout, as the session knows it.
+fn settings_timeout(s: &Session) -> std::time::Duration {
+    s.timeout
 }
 
 /// Opens the data connection for a download command, EPSV falling back to PASV once.
@@ -37,7 +46,9 @@ async fn open_download(s: &mut Session, settings: &Settings, command: &str) -> F
         s.data_mode(settings);
         trace::sent(PROTOCOL, command);
         let verb = command.split(' ').next().unwrap_or(command);
-        let opened = s.ftp.custom_data_command(command, &[Status::AboutToSend, Status::AlreadyOpen]).await;
+        let opened =
+            within(settings, verb, s.ftp.custom_data_command(command, &[Status::AboutToSend, Status::AlreadyOpen]))
+                .await?;
         match opened {
             Ok((reply, stream)) => {
                 trace::received(PROTOCOL, String::from_utf8_lossy(&reply.body).trim_end());
@@ -112,7 +123,10 @@ async fn download(
     type_of(s, false).await?;
     let total = size_of(s, remote).await;
     if offset > 0 {
-        s.ftp.resume_transfer(offset as usize).await.map_err(|e| failure(&s.address, "REST", e))?;
+        let address = s.address.clone();
+        within(settings, "REST", s.ftp.resume_transfer(offset as usize))
+            .await?
+            .map_err(|e| failure(&address, "REST", e))?;
         trace::sent(PROTOCOL, &format!("REST {offset}"));
     }
     let command = format!("RETR {remote}");
@@ -137,7 +151,9 @@ async fn download(
 
 /// SIZE of `remote`, when the server says (for the progress bar).
 async fn size_of(s: &mut Session, remote: &str) -> Option<u64> {
-    let (code, text) = s.command(&format!("SIZE {remote}"), &format!("SIZE {remote}")).await.ok()?;
+    let timeout = s.timeout;
+    let asked = tokio::time::timeout(timeout, s.command(&format!("SIZE {remote}"), &format!("SIZE {remote}"))).await;
+    let (code, text) = asked.ok()?.ok()?;
     (code == 213).then(|| text.trim().parse().ok()).flatten()
 }
 
@@ -212,7 +228,7 @@ async fn upload(
     let mut stream = loop {
         s.data_mode(settings);
         trace::sent(PROTOCOL, &command);
-        match s.ftp.put_with_stream(remote).await {
+        match within(settings, "STOR", s.ftp.put_with_stream(remote)).await? {
             Ok(stream) => break stream,
             Err(e) => {
                 let err = failure(&s.address, "STOR", e);
