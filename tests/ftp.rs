@@ -257,3 +257,59 @@ fn misbehaving_servers_give_the_documented_kinds() {
     );
     assert_eq!(run(&["-e", &script]).ok().stdout, "65536\n");
 }
+
+/// `scripts/ftp_mirror.rhai` as its header says: a first run copies the folder (subfolders
+/// too), a second copies nothing, a changed file alone goes, `--delete` removes what the
+/// source lacks, `--down` brings it all back identical; a usage error exits 2, a refused
+/// login 1.
+#[test]
+fn ftp_mirror_sends_only_what_changed_both_ways() {
+    let server = FtpServer::start();
+    let dir = common::temp_dir();
+    let local = dir.path().join("site");
+    std::fs::create_dir_all(local.join("sub/deeper")).unwrap();
+    for (name, text) in
+        [("a.txt", "alpha"), ("b.txt", "bravo"), ("sub/c.bin", "charlie"), ("sub/deeper/d.txt", "delta")]
+    {
+        std::fs::write(local.join(name), text).unwrap();
+    }
+    let mirror = |args: &[&str], password: &str| {
+        let mut cmd = std::process::Command::new(common::netscript_bin());
+        cmd.arg(common::repo_root().join("scripts/ftp_mirror.rhai"))
+            .args(args)
+            .args(["--host", "127.0.0.1", "--port", &server.port.to_string(), "--user", "ann"])
+            .env("FTP_PASSWORD", password)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let out = common::wait_with_limit(cmd.spawn().unwrap(), std::time::Duration::from_secs(60));
+        let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), said)
+    };
+    let local_arg = local.to_str().unwrap();
+    let (status, said) = mirror(&[local_arg, "backup"], "ann-secret-pw");
+    assert_eq!(status, Some(0), "{said}");
+    assert!(said.contains(": copied 4 (22 bytes), 0 unchanged, 0 deleted, 0 failed"), "{said}");
+    assert_eq!(std::fs::read(server.home("ann").join("backup/sub/deeper/d.txt")).unwrap(), b"delta");
+    let (status, said) = mirror(&[local_arg, "backup"], "ann-secret-pw");
+    assert_eq!(status, Some(0));
+    assert!(said.contains(": copied 0 (0 bytes), 4 unchanged"), "{said}");
+    std::fs::write(local.join("b.txt"), "bravo two").unwrap();
+    std::fs::remove_file(local.join("a.txt")).unwrap();
+    let (status, said) = mirror(&[local_arg, "backup", "--delete"], "ann-secret-pw");
+    assert_eq!(status, Some(0), "{said}");
+    assert!(said.contains("put b.txt") && said.contains("delete a.txt"), "{said}");
+    assert!(said.contains(": copied 1 (9 bytes), 2 unchanged, 1 deleted, 0 failed"), "{said}");
+    assert!(!server.home("ann").join("backup/a.txt").exists());
+    let back = dir.path().join("back");
+    let (status, said) = mirror(&[back.to_str().unwrap(), "backup", "--down"], "ann-secret-pw");
+    assert_eq!(status, Some(0), "{said}");
+    for name in ["b.txt", "sub/c.bin", "sub/deeper/d.txt"] {
+        assert_eq!(std::fs::read(back.join(name)).unwrap(), std::fs::read(local.join(name)).unwrap(), "{name}");
+    }
+    let (status, _) = mirror(&[local_arg], "ann-secret-pw");
+    assert_eq!(status, Some(2));
+    let (status, said) = mirror(&[local_arg, "backup"], "not-anns-password");
+    assert_eq!(status, Some(1), "{said}");
+    assert!(said.contains("530") && !said.contains("not-anns-password"), "{said}");
+}

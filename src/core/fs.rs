@@ -225,4 +225,24 @@ pub fn register(m: &mut ModuleBuilder) {
             INT::try_from(meta.len()).map_err(|_| invalid("file too large"))
         },
     );
+    m.func(
+        "mtime",
+        &["path"],
+        r#"
+        When a file was last modified, as seconds since 1970 (Python's `os.path.getmtime`,
+        whole seconds).
+        ```rhai
+        print(fs::mtime("/etc/hostname") > 0);   // true
+        ```
+        Errors: `IoError`, `PermissionDenied`."#,
+        |path: &str| -> ScriptResult<INT> {
+            let p = readable(path)?;
+            let meta = std::fs::metadata(&p).map_err(|e| io_err("cannot stat", path, &e))?;
+            let modified = meta.modified().map_err(|e| io_err("cannot stat", path, &e))?;
+            Ok(match modified.duration_since(std::time::UNIX_EPOCH) {
+                Ok(d) => d.as_secs() as INT,
+                Err(before) => -(before.duration().as_secs() as INT),
+            })
+        },
+    );
 }
