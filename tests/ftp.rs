@@ -313,3 +313,35 @@ fn ftp_mirror_sends_only_what_changed_both_ways() {
     assert_eq!(status, Some(1), "{said}");
     assert!(said.contains("530") && !said.contains("not-anns-password"), "{said}");
 }
+
+/// Anonymous login (`anonymous@`), MLSD's every fact (pure-ftpd's `unix.mode`, `unique`),
+/// FEAT, `dir` with a closure, `voidcmd` refusing a 5xx, and `--trace ftp`.
+#[test]
+fn anonymous_listings_facts_and_the_trace() {
+    let server = FtpServer::start();
+    server.put_file("anonymous", "pub/readme.txt", b"read me\n");
+    let script = format!(
+        r#"let f = ftp::connect("127.0.0.1", {port});
+        f.login();
+        let e = f.mlsd("pub").filter(|e| e.type == "file")[0];
+        print(`${{e.name}} ${{e.size}} ${{"unix.mode" in e}} ${{"unique" in e}}`);
+        print(f.mlst("pub/readme.txt").size);
+        print("MLST" in f.feat() && "EPSV" in f.feat());
+        let n = 0;
+        f.dir("pub", |line| n += 1);
+        print(n);
+        try {{ f.voidcmd("SITE NOSUCHTHING"); }} catch (e) {{ print(`${{e.kind}} ${{e.code}}`); }}
+        try {{ f.put_blob("not-here.txt", "x"); }} catch (e) {{ print(`${{e.kind}} ${{e.code}}`); }}
+        f.put_blob("incoming/up.txt", "up");
+        f.quit();"#,
+        port = server.port
+    );
+    let out = run(&["--trace", "ftp", "-e", &script]).ok();
+    assert_eq!(out.stdout, "readme.txt 8 true true\n8\ntrue\n1\nerror_perm 500\nerror_perm 553\n", "{}", out.stderr);
+    assert_eq!(std::fs::read(server.home("anonymous").join("incoming/up.txt")).unwrap(), b"up");
+    for line in
+        ["[ftp] > USER anonymous", "[ftp] < 230", "[ftp] > MLSD pub", "[ftp] > STOR incoming/up.txt", "[ftp] > QUIT"]
+    {
+        assert!(out.stderr.contains(line), "{line} not traced:\n{}", out.stderr);
+    }
+}

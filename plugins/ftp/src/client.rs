@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsFtpStream};
-use suppaftp::{Mode, Status};
+use suppaftp::Mode;
 
 /// How to reach a server (`ftp::connect`'s options).
 #[derive(Clone, Debug)]
@@ -65,11 +65,6 @@ struct Inner {
 #[derive(Clone)]
 pub struct FtpClient {
     inner: Arc<Inner>,
-}
-
-/// Every reply status, so suppaftp hands back any reply and the plugin judges it.
-pub fn any_status() -> Vec<Status> {
-    (100..600).map(Status::from).collect()
 }
 
 /// The reply code as the server sent it: the first three digits of its text (suppaftp makes
@@ -130,7 +125,13 @@ impl Session {
     pub async fn command(&mut self, line: &str, shown: &str) -> FtpResult<(u32, String)> {
         trace::sent(PROTOCOL, shown);
         let verb = shown.split(' ').next().unwrap_or(shown).to_string();
-        let reply = self.ftp.custom_command(line, &any_status()).await.map_err(|e| failure(&self.address, &verb, e))?;
+        // No status is "expected": every reply comes back whole as UnexpectedResponse (a
+        // status listed there would let suppaftp end a `211-`/`250-` multi-line reply at its
+        // first line), and the plugin judges the code.
+        let reply = match self.ftp.custom_command(line, &[]).await {
+            Ok(reply) | Err(suppaftp::FtpError::UnexpectedResponse(reply)) => reply,
+            Err(e) => return Err(failure(&self.address, &verb, e)),
+        };
         let (code, text) = (reply_code(&reply.body), reply_text(&reply.body));
         for l in String::from_utf8_lossy(&reply.body).lines() {
             trace::received(PROTOCOL, l);
