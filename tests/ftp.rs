@@ -345,3 +345,40 @@ fn anonymous_listings_facts_and_the_trace() {
         assert!(out.stderr.contains(line), "{line} not traced:\n{}", out.stderr);
     }
 }
+
+/// Implicit FTPS (TLS from the first byte, control and data) against the Python peer
+/// (pure-ftpd cannot speak it), and active mode against pure-ftpd.
+#[test]
+fn implicit_ftps_and_active_mode_transfer_whole_files() {
+    let certs = common::temp_dir();
+    common::write_test_certs(certs.path());
+    let path = common::repo_root().join("tests/peers/ftp_peer.py");
+    let (cert, key) = (certs.path().join("server.pem"), certs.path().join("server.key"));
+    let mut peer = common::Peer::start(
+        "ftp_peer",
+        "python3",
+        &[path.to_str().unwrap(), "implicit_tls", cert.to_str().unwrap(), key.to_str().unwrap()],
+        None,
+    );
+    let port: u16 = peer.read_line().parse().unwrap();
+    let ca = certs.path().join("ca.pem");
+    let script = format!(
+        r#"let f = ftp::connect("localhost", {port}, #{{ tls: "implicit", ca_file: "{ca}", timeout: 5 }});
+        f.login("ann", "pw");
+        print(f.get_blob("bytes.bin").len());
+        print(f.put_blob("new.bin", blob(5000, 7)));
+        print(f.size("new.bin"));
+        try {{ ftp::connect("localhost", {port}, #{{ tls: "implicit", timeout: 5 }}); }} catch (e) {{ print(e.kind); }}"#,
+        ca = ca.display()
+    );
+    assert_eq!(run(&["-e", &script]).ok().stdout, "65536\n5000\n5000\nTlsError\n");
+    let server = FtpServer::start();
+    let script = format!(
+        r#"let f = ftp::connect("127.0.0.1", {port}, #{{ passive: false, timeout: 5 }});
+        f.login("ann", "ann-secret-pw");
+        print(f.put_blob("active.txt", "over an active data connection"));
+        print(f.get_blob("active.txt").as_string());"#,
+        port = server.port
+    );
+    assert_eq!(run(&["-e", &script]).ok().stdout, "30\nover an active data connection\n");
+}

@@ -20,19 +20,27 @@ no_data_connection  PASV/EPSV name a port that is bound but never listens (conne
                     refused); a transfer command sent anyway gets 425 after 1 s.
 data_never_accepts  PASV/EPSV name a port that listens but never accepts (the TCP connect
                     succeeds, no byte ever flows); a transfer command gets no reply at all.
+implicit_tls        as normal, but TLS from the first byte on the control connection and on
+                    every data connection (implicit FTPS; pure-ftpd cannot speak it): run as
+                    `ftp_peer.py implicit_tls CERT.pem KEY.pem`. PBSZ and PROT are accepted.
 pasv_elsewhere      PASV answers "227 Entering Passive Mode (10,1,2,3,P1,P2)" while the data
                     port really listens on 127.0.0.1 (a client that trusts the address goes to
                     10.1.2.3); EPSV is refused (502), so a client falls back to PASV.
 """
 import os
 import select
+import ssl
 import socket
 import stat
 import sys
 import threading
 import time
 
-MODES = {"normal", "garbled", "421_mid_transfer", "no_data_connection", "data_never_accepts", "pasv_elsewhere"}
+MODES = {
+    "normal", "garbled", "421_mid_transfer", "no_data_connection", "data_never_accepts", "pasv_elsewhere",
+    "implicit_tls",
+}
+TLS = None  # the server-side SSLContext in implicit_tls mode
 LIFETIME = 60.0
 HELLO = b"Hello from ftp_peer.\r\nSecond line.\r\n"
 BYTES = bytes(range(256)) * 256
@@ -138,6 +146,8 @@ class Session:
         finally:
             listener.close()
         self.send("150 Opening BINARY mode data connection")
+        if TLS is not None:
+            conn = TLS.wrap_socket(conn, server_side=True)
         return conn
 
     def retr(self, name):
@@ -156,7 +166,7 @@ class Session:
             log("ftp_peer 421_mid_transfer: closing in RETR")
             return False
         conn.sendall(data)
-        conn.close()
+        close_data(conn)
         self.send("226 Transfer complete")
         return True
 
@@ -176,7 +186,7 @@ class Session:
                 conn.close()
                 log("ftp_peer 421_mid_transfer: closing in STOR")
                 return False
-        conn.close()
+        close_data(conn)
         if self.mode == "421_mid_transfer":
             self.send("421 Service not available, closing control connection")
             return False
@@ -191,7 +201,7 @@ class Session:
         if conn is None:
             return True
         conn.sendall("".join(f"{name}\r\n" for name in sorted(self.files)).encode())
-        conn.close()
+        close_data(conn)
         self.send("226 Transfer complete")
         return True
 
@@ -217,7 +227,7 @@ class Session:
             elif verb == "QUIT":
                 self.send("221 Goodbye")
                 return
-            elif verb in ("NOOP", "TYPE", "MODE", "STRU"):
+            elif verb in ("NOOP", "TYPE", "MODE", "STRU", "PBSZ", "PROT"):
                 self.send("200 OK")
             elif verb == "SYST":
                 self.send("215 UNIX Type: L8")
@@ -261,7 +271,24 @@ class Session:
                 self.send(f"502 {verb} not implemented")
 
 
+def close_data(conn):
+    """Closes a finished data connection, with TLS's close_notify first in implicit_tls."""
+    if isinstance(conn, ssl.SSLSocket):
+        try:
+            conn = conn.unwrap()
+        except (OSError, ssl.SSLError):
+            pass
+    conn.close()
+
+
 def handle(sock, mode, files):
+    if TLS is not None:
+        try:
+            sock = TLS.wrap_socket(sock, server_side=True)
+        except (OSError, ssl.SSLError) as e:
+            log(f"ftp_peer {mode}: TLS handshake failed: {e}")
+            sock.close()
+            return
     session = Session(sock, mode, files)
     try:
         session.serve()
@@ -271,9 +298,13 @@ def handle(sock, mode, files):
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in MODES:
-        sys.exit(f"usage: ftp_peer.py {{{'|'.join(sorted(MODES))}}}")
+    global TLS
+    if len(sys.argv) < 2 or sys.argv[1] not in MODES or (sys.argv[1] == "implicit_tls") != (len(sys.argv) == 4):
+        sys.exit(f"usage: ftp_peer.py {{{'|'.join(sorted(MODES))}}} (implicit_tls CERT KEY)")
     mode = sys.argv[1]
+    if mode == "implicit_tls":
+        TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        TLS.load_cert_chain(sys.argv[2], sys.argv[3])
     threading.Thread(target=watch_stdin, daemon=True).start()
     files = {"hello.txt": HELLO, "bytes.bin": BYTES}
     listener = socket.socket()
