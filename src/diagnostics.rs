@@ -401,6 +401,62 @@ fn shown_source(line: &str) -> String {
         }
     }
     out.push_str(&known[at..]);
+    mask_credential_arguments(&out)
+}
+
+/// Calls whose last string argument is a password (`c.login("ann", "pw")`, `pass_("pw")`):
+/// that literal shown as `****`, for an error raised before the plugin saw the password.
+fn mask_credential_arguments(line: &str) -> String {
+    const CALLS: &[(&str, usize)] = &[("login(", 2), ("pass_(", 1), ("apop(", 2), ("authenticate(", 2)];
+    let mut out = line.to_string();
+    for (call, min_literals) in CALLS {
+        let mut from = 0;
+        while let Some(found) = out[from..].find(call) {
+            let start = from + found + call.len();
+            // The string literals up to the call's closing parenthesis.
+            let mut literals: Vec<(usize, usize)> = Vec::new();
+            let mut depth = 0;
+            let mut quote: Option<(char, usize)> = None;
+            let mut escaped = false;
+            let mut end = out.len();
+            for (i, c) in out[start..].char_indices() {
+                let i = start + i;
+                match quote {
+                    Some((q, open)) => {
+                        if escaped {
+                            escaped = false;
+                        } else if c == '\\' {
+                            escaped = true;
+                        } else if c == q {
+                            // Only the call's own arguments (`env("PW")` inside is a name).
+                            if depth == 0 {
+                                literals.push((open + 1, i));
+                            }
+                            quote = None;
+                        }
+                    }
+                    None => match c {
+                        '"' | '`' => quote = Some((c, i)),
+                        '(' => depth += 1,
+                        ')' if depth == 0 => {
+                            end = i;
+                            break;
+                        }
+                        ')' => depth -= 1,
+                        _ => {}
+                    },
+                }
+            }
+            if literals.len() >= *min_literals {
+                if let Some(&(a, b)) = literals.last() {
+                    if &out[a..b] != "****" {
+                        out.replace_range(a..b, "****");
+                    }
+                }
+            }
+            from = end.min(out.len()).max(start.min(out.len()));
+        }
+    }
     out
 }
 
@@ -423,6 +479,14 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         let caret = lines[2].find('^').unwrap() - " 1 | ".len();
         assert_eq!(&lines[1][" 1 | ".len() + caret..], ".foo()", "{out}");
+    }
+
+    #[test]
+    fn passwords_given_to_login_calls_are_masked_in_shown_lines() {
+        assert_eq!(shown_source(r#"f.login("ann", "ann-secret-pw")"#), r#"f.login("ann", "****")"#);
+        assert_eq!(shown_source(r#"p.pass_("s3cret"); p.stat()"#), r#"p.pass_("****"); p.stat()"#);
+        assert_eq!(shown_source(r#"f.login()"#), r#"f.login()"#);
+        assert_eq!(shown_source(r#"f.login("ann", env("PW"))"#), r#"f.login("ann", env("PW"))"#);
     }
 
     #[test]

@@ -89,7 +89,16 @@ pub fn failure(address: &str, command: &str, err: suppaftp::FtpError) -> FtpErro
             FtpError::Reply { command: command.to_string(), code: reply_code(&r.body), text: reply_text(&r.body) }
         }
         suppaftp::FtpError::BadResponse => FtpError::Proto(format!("{address}: a reply that is no FTP to {command}")),
-        suppaftp::FtpError::SecureError(why) => FtpError::common(CommonKind::TlsError, format!("{address}: {why}")),
+        suppaftp::FtpError::SecureError(why) => {
+            let hint = if why.contains("invalid peer certificate") {
+                " — the server's certificate is not trusted (self-signed?): pass its CA as ca_file, or insecure: true"
+            } else if why.contains("corrupt message") || why.contains("InvalidContentType") {
+                " — the server did not answer in TLS: a plain port? then tls: \"explicit\" or \"none\""
+            } else {
+                ""
+            };
+            FtpError::common(CommonKind::TlsError, format!("{address}: {why}{hint}"))
+        }
         suppaftp::FtpError::ConnectionError(io) => {
             if let Some(tls_failure) = tls::failure_in(&io) {
                 return FtpError::common(CommonKind::TlsError, tls::describe(tls_failure, address));
@@ -124,7 +133,7 @@ impl Session {
     /// Sends `line` (traced as `shown`) and reads its reply, whatever it is.
     pub async fn command(&mut self, line: &str, shown: &str) -> FtpResult<(u32, String)> {
         trace::sent(PROTOCOL, shown);
-        let verb = shown.split(' ').next().unwrap_or(shown).to_string();
+        let verb = shown.to_string();
         // No status is "expected": every reply comes back whole as UnexpectedResponse (a
         // status listed there would let suppaftp end a `211-`/`250-` multi-line reply at its
         // first line), and the plugin judges the code.
@@ -142,11 +151,10 @@ impl Session {
     /// A command that must answer `2xx` (or `3xx` when `more` is allowed).
     pub async fn expect(&mut self, line: &str, shown: &str, more: bool) -> FtpResult<(u32, String)> {
         let (code, text) = self.command(line, shown).await?;
-        let verb = shown.split(' ').next().unwrap_or(shown);
         match code / 100 {
             2 => Ok((code, text)),
             3 if more => Ok((code, text)),
-            _ => Err(FtpError::Reply { command: verb.to_string(), code, text }),
+            _ => Err(FtpError::Reply { command: shown.to_string(), code, text }),
         }
     }
 

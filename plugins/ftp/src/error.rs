@@ -20,6 +20,8 @@ pub const ALL_ERRORS: &[&str] = &[
     "TlsError",
     "HostNotFound",
     "IoError",
+    "PermissionDenied",
+    "InvalidArgument",
 ];
 
 /// What went wrong in an ftp call.

@@ -26,12 +26,13 @@ pub fn fact_line(line: &str) -> Option<Map> {
     Some(map)
 }
 
-/// NLST names without `.` and `..` (pure-ftpd lists them) and without a leading `./`.
+/// NLST names without `.` and `..` (pure-ftpd lists them, as `sub/.` and `sub/..` for
+/// `NLST sub`) and without a leading `./`.
 pub fn names(lines: Vec<String>) -> Vec<String> {
     lines
         .into_iter()
         .map(|l| l.trim_end_matches(['\r', '\n']).trim_start_matches("./").to_string())
-        .filter(|n| !n.is_empty() && n != "." && n != "..")
+        .filter(|n| !n.is_empty() && n != "." && n != ".." && !n.ends_with("/.") && !n.ends_with("/.."))
         .collect()
 }
 
@@ -50,5 +51,6 @@ mod tests {
         assert_eq!(odd["name"].clone().into_string().unwrap(), "a b c");
         assert!(fact_line("garbage").is_none());
         assert_eq!(names(vec![".".into(), "..".into(), "./a".into(), "b\r".into()]), ["a", "b"]);
+        assert_eq!(names(vec!["sub/.".into(), "sub/x".into(), "sub/..".into()]), ["sub/x"]);
     }
 }

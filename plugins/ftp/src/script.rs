@@ -348,7 +348,7 @@ pub fn register(m: &mut ModuleBuilder) {
             each_line(err(lines_of(c, command.to_string()))?, f)
         },
     );
-    let get_doc = "Downloads `remote` to the file `local`: written to `local.part` as it arrives and renamed onto `local` only after the server's 226, so `local` never holds a partial file. With `#{ resume: true }` a `.part` left by a broken download is continued (REST). Returns the bytes received. A progress bar shows on a terminal. `retrbinary(\"RETR name\", local)` is the same in ftplib's form.\n\n```rhai\nlet f = ftp::connect(\"127.0.0.1\", 21);\nf.login();\nf.get(\"backup.tar\", \"/tmp/backup.tar\", #{ resume: true });\n```\n\nErrors: `error_perm` (550: no such file; no local file is made), `ConnectionClosed` (the `.part` stays for `resume`), `Timeout`, `PermissionDenied` (`--allow-write`), `IoError`, `InvalidArgument`.";
+    let get_doc = "Downloads `remote` to the file `local`: written to `local.part` as it arrives and renamed onto `local` only after the server's 226, so `local` never holds a partial file. With `#{ resume: true }` a `.part` left by a broken download is continued (REST). Returns the bytes received by this call (after a resume, the rest only). A progress bar shows on a terminal. Mind the order: `get(remote, local)` but `put(local, remote)`.\n\n```rhai\nlet f = ftp::connect(\"127.0.0.1\", 21);\nf.login();\nf.get(\"backup.tar\", \"/tmp/backup.tar\", #{ resume: true });\n```\n\nErrors: `error_perm` (550: no such file; no local file is made), `ConnectionClosed` (the `.part` stays for `resume`), `Timeout`, `PermissionDenied` (`--allow-write`), `IoError`, `InvalidArgument`.";
     let get = |c: &FtpClient, remote: &str, local: &str, resume: bool| -> ScriptResult<INT> {
         let remote = remote.to_string();
         let local = Path::new(local).to_path_buf();
@@ -372,16 +372,17 @@ pub fn register(m: &mut ModuleBuilder) {
             get(c, remote, local, opts.bool("resume", false).map_err(script_error)?)
         },
     );
+    let retrbinary_doc = "ftplib's form of `get`: `retrbinary(\"RETR name\", local)` downloads `name` to the file `local` (via `local.part`, renamed when whole). Returns the bytes received.\n\n```rhai\nlet f = ftp::connect(\"127.0.0.1\", 21);\nf.login();\nf.retrbinary(\"RETR backup.tar\", \"/tmp/backup.tar\");\n```\n\nErrors: as `get`; `InvalidArgument` for a command that is not `RETR name`.";
     m.method(
         "retrbinary",
         &["command", "local"],
-        get_doc,
+        retrbinary_doc,
         move |c: &mut FtpClient, command: &str, local: &str| -> ScriptResult<INT> {
             let remote = err(transfer::path_of(command, "RETR"))?.to_string();
             get(c, &remote, local, false)
         },
     );
-    let put_doc = "Uploads the file `local` to `remote`, streamed from disk; returns the bytes sent (compare with `size(remote)` to verify). `storbinary(\"STOR name\", local)` is the same in ftplib's form; `storlines` sends it as text (TYPE A).\n\n```rhai\nlet f = ftp::connect(\"127.0.0.1\", 21);\nf.login();\nlet sent = f.put(\"/tmp/report.csv\", \"reports/report.csv\");\nprint(sent == f.size(\"reports/report.csv\"));\n```\n\nErrors: `error_perm` (553, 550: not allowed), `ConnectionClosed`, `Timeout`, `PermissionDenied` (`--allow-read`), `IoError`, `InvalidArgument`.";
+    let put_doc = "Uploads the file `local` to `remote`, streamed from disk; returns the bytes sent (compare with `size(remote)` to verify). Mind the order: `put(local, remote)` but `get(remote, local)`.\n\n```rhai\nlet f = ftp::connect(\"127.0.0.1\", 21);\nf.login();\nlet sent = f.put(\"/tmp/report.csv\", \"reports/report.csv\");\nprint(sent == f.size(\"reports/report.csv\"));\n```\n\nErrors: `error_perm` (553, 550: not allowed), `ConnectionClosed`, `Timeout`, `PermissionDenied` (`--allow-read`), `IoError`, `InvalidArgument`.";
     let put = |c: &FtpClient, local: &str, remote: &str, ascii: bool| -> ScriptResult<INT> {
         let remote = remote.to_string();
         let local = Path::new(local).to_path_buf();
@@ -396,10 +397,13 @@ pub fn register(m: &mut ModuleBuilder) {
         put_doc,
         move |c: &mut FtpClient, local: &str, remote: &str| -> ScriptResult<INT> { put(c, local, remote, false) },
     );
+    let stor_doc = |name: &str, how: &str| {
+        format!("ftplib's form of `put`: `{name}(\"STOR name\", local)` uploads the file `local` as `name`{how}. Returns the bytes sent.\n\n```rhai\nlet f = ftp::connect(\"127.0.0.1\", 21);\nf.login();\nf.{name}(\"STOR notes.txt\", \"/tmp/notes.txt\");\n```\n\nErrors: as `put`; `InvalidArgument` for a command that is not `STOR name`.")
+    };
     m.method(
         "storbinary",
         &["command", "local"],
-        put_doc,
+        &stor_doc("storbinary", ""),
         move |c: &mut FtpClient, command: &str, local: &str| -> ScriptResult<INT> {
             let remote = err(transfer::path_of(command, "STOR"))?.to_string();
             put(c, local, &remote, false)
@@ -408,7 +412,7 @@ pub fn register(m: &mut ModuleBuilder) {
     m.method(
         "storlines",
         &["command", "local"],
-        put_doc,
+        &stor_doc("storlines", " as text (TYPE A: the server may change line ends)"),
         move |c: &mut FtpClient, command: &str, local: &str| -> ScriptResult<INT> {
             let remote = err(transfer::path_of(command, "STOR"))?.to_string();
             put(c, local, &remote, true)

@@ -55,7 +55,7 @@ async fn open_download(s: &mut Session, settings: &Settings, command: &str) -> F
                 return Ok(stream);
             }
             Err(e) => {
-                let err = failure(&s.address, verb, e);
+                let err = failure(&s.address, command, e);
                 if !s.epsv_refused_now(&err) {
                     return Err(err);
                 }
@@ -69,7 +69,7 @@ async fn open_download(s: &mut Session, settings: &Settings, command: &str) -> F
 async fn finish(s: &Session, settings: &Settings, stream: Transfer, command: &str) -> FtpResult<()> {
     let verb = command.split(' ').next().unwrap_or(command);
     within(settings, verb, stream.finish()).await?.map_err(|e| failure(&s.address, verb, e))?;
-    trace::received(PROTOCOL, "226 (transfer complete)");
+    trace::received(PROTOCOL, "226 (the transfer is complete)");
     Ok(())
 }
 
@@ -144,8 +144,8 @@ async fn download(
         progress.inc(n as u64);
     }
     progress.finish();
-    finish(s, settings, stream, &command).await?;
     trace::received(PROTOCOL, &format!("[{received} bytes]"));
+    finish(s, settings, stream, &command).await?;
     Ok(received)
 }
 
@@ -169,8 +169,15 @@ fn part_of(local: &Path) -> PathBuf {
 /// continued (REST). Returns the bytes received in this call.
 pub async fn get(s: &mut Session, settings: &Settings, remote: &str, local: &Path, resume: bool) -> FtpResult<u64> {
     one_line("path", remote)?;
+    let named = local.file_name().is_some_and(|n| n != "." && n != "..");
+    if local.as_os_str().is_empty() || !named || local.as_os_str().to_string_lossy().ends_with('/') || local.is_dir() {
+        return Err(FtpError::invalid(format!(
+            "get: '{}' is not a file name (give the file to write, not a folder)",
+            local.display()
+        )));
+    }
     let local = host().check_write(local)?;
-    let part = part_of(&local);
+    let part = host().check_write(&part_of(&local))?;
     let offset = if resume { std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0) } else { 0 };
     let mut file = std::fs::OpenOptions::new()
         .create(true)
@@ -231,7 +238,7 @@ async fn upload(
         match within(settings, "STOR", s.ftp.put_with_stream(remote)).await? {
             Ok(stream) => break stream,
             Err(e) => {
-                let err = failure(&s.address, "STOR", e);
+                let err = failure(&s.address, &command, e);
                 if !s.epsv_refused_now(&err) {
                     return Err(err);
                 }
@@ -251,8 +258,8 @@ async fn upload(
         progress.inc(n as u64);
     }
     progress.finish();
-    finish(s, settings, stream, &command).await?;
     trace::sent(PROTOCOL, &format!("[{sent} bytes]"));
+    finish(s, settings, stream, &command).await?;
     Ok(sent)
 }
 
