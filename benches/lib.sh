@@ -35,25 +35,24 @@ time_field() { awk -F': ' -v n="$2" '$1 ~ n { print $2 }' "$1"; }
 # cpu_ms FILE: user + system time of a `/usr/bin/time -v` report, in ms.
 cpu_ms() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.0f", t * 1000 }' "$1"; }
 
-# hold_mail_servers WORKDIR: starts the test harness's Postfix + Dovecot in the background
-# (the ignored test `hold_servers_for_a_benchmark` in tests/mail_servers.rs, debug profile,
-# built if needed; NETSCRIPT_HOLD_SEED and NETSCRIPT_TEST_TMPDIR pass through), waits for
-# WORKDIR/servers.env and sources it (plain_port, imap_port, pop3_port, dovecot_log,
-# seed_user, seed_count, …). release_mail_servers (call it from the EXIT trap) deletes the
-# file, which ends the test and stops both servers, and waits for it.
+# hold_servers WORKDIR TEST NAME: starts a test harness's servers in the background (the
+# ignored test NAME in tests/TEST.rs, debug profile, built if needed; NETSCRIPT_HOLD_SEED and
+# NETSCRIPT_TEST_TMPDIR pass through), waits for WORKDIR/servers.env, which the test writes
+# once its servers run, and sources it. release_servers (call it from the EXIT trap) deletes
+# the file, which ends the test and stops the servers, and waits for it.
 HOLD_FILE=""
 HOLD_PID=""
-hold_mail_servers() {
+hold_servers() {
     HOLD_FILE="$1/servers.env"
     (cd "$BENCH_ROOT" && NETSCRIPT_HOLD_SERVERS="$HOLD_FILE" \
-        cargo test --quiet --test mail_servers -- --ignored --exact hold_servers_for_a_benchmark) \
+        cargo test --quiet --test "$2" -- --ignored --exact "$3") \
         >"$1/cargo.log" 2>&1 &
     HOLD_PID=$!
     while [ ! -e "$HOLD_FILE" ]; do
         kill -0 "$HOLD_PID" 2>/dev/null || {
             wait "$HOLD_PID" 2>/dev/null || true
             HOLD_PID=""
-            echo "the mail servers did not start:" >&2
+            echo "the servers of $2::$3 did not start:" >&2
             cat "$1/cargo.log" >&2
             return 1
         }
@@ -62,8 +61,21 @@ hold_mail_servers() {
     # shellcheck disable=SC1090
     source "$HOLD_FILE"
 }
-release_mail_servers() {
+release_servers() {
     if [ -n "$HOLD_FILE" ]; then rm -f "$HOLD_FILE"; fi
     if [ -n "$HOLD_PID" ]; then wait "$HOLD_PID" 2>/dev/null || true; fi
     HOLD_PID=""
 }
+
+# hold_mail_servers WORKDIR: the test harness's Postfix + Dovecot (`hold_servers_for_a_benchmark`
+# in tests/mail_servers.rs); servers.env gives plain_port, imap_port, pop3_port, dovecot_log,
+# seed_user, seed_count, …. release_mail_servers stops them.
+hold_mail_servers() { hold_servers "$1" mail_servers hold_servers_for_a_benchmark; }
+release_mail_servers() { release_servers; }
+
+# hold_ftp_server WORKDIR: the test harness's pure-ftpd (`hold_ftp_server_for_a_benchmark` in
+# tests/ftp_server.rs; root with CAP_SYS_ADMIN, it runs in a private mount namespace);
+# servers.env gives port, ca_file, user, password, home, user2, password2, home2, anon_home,
+# passive_ports, log, pid. release_ftp_server stops it.
+hold_ftp_server() { hold_servers "$1" ftp_server hold_ftp_server_for_a_benchmark; }
+release_ftp_server() { release_servers; }

@@ -80,9 +80,8 @@ pub fn check(source: &str) -> Vec<Warning> {
                 code[i] = ' ';
                 i += 1;
             }
-            for k in i..(i + 2).min(chars.len()) {
-                code[k] = ' ';
-            }
+            let end = (i + 2).min(chars.len());
+            code[i..end].fill(' ');
             i += 2;
             continue;
         }

@@ -146,6 +146,17 @@ fn parallel_overlaps_waits_on_few_threads_and_busy_closures_do_not_starve_the_ot
 }
 
 #[test]
+fn parallel_closures_share_a_captured_helper_closure_that_waits() {
+    // Each call holds the helper for 0.3 s; a shared lock on it would make the others
+    // give up ("Data race detected").
+    let r = eval(
+        "let slow_double = |x| { sleep(0.3); x * 2 }; print(parallel(0..8, |i| slow_double.call(i), #{ limit: 8 }));",
+    )
+    .ok();
+    assert_eq!(r.stdout, "[0, 2, 4, 6, 8, 10, 12, 14]\n");
+}
+
+#[test]
 fn closures_on_worker_threads_can_call_script_functions() {
     let r = eval("fn double(x) { x * 2 } print(parallel([1, 2], |x| double(x)));").ok();
     assert_eq!(r.stdout, "[2, 4]\n");

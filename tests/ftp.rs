@@ -260,8 +260,8 @@ fn misbehaving_servers_give_the_documented_kinds() {
 
 /// `scripts/ftp_mirror.rhai` as its header says: a first run copies the folder (subfolders
 /// too), a second copies nothing, a changed file alone goes, `--delete` removes what the
-/// source lacks, `--down` brings it all back identical; a usage error exits 2, a refused
-/// login 1.
+/// source lacks, `--down` brings it all back identical, `--parallel 4` copies over four
+/// connections; a usage error exits 2, a refused login 1.
 #[test]
 fn ftp_mirror_sends_only_what_changed_both_ways() {
     let server = FtpServer::start();
@@ -307,6 +307,19 @@ fn ftp_mirror_sends_only_what_changed_both_ways() {
     for name in ["b.txt", "sub/c.bin", "sub/deeper/d.txt"] {
         assert_eq!(std::fs::read(back.join(name)).unwrap(), std::fs::read(local.join(name)).unwrap(), "{name}");
     }
+    // Over 4 connections at once: every file arrives once.
+    for i in 0..20 {
+        std::fs::write(local.join(format!("many-{i}.txt")), format!("file {i}")).unwrap();
+    }
+    let (status, said) = mirror(&[local_arg, "backup", "--parallel", "4"], "ann-secret-pw");
+    assert_eq!(status, Some(0), "{said}");
+    assert!(said.contains(": copied 20 (") && said.contains(", 3 unchanged, 0 deleted, 0 failed"), "{said}");
+    for i in 0..20 {
+        assert_eq!(
+            std::fs::read_to_string(server.home("ann").join(format!("backup/many-{i}.txt"))).unwrap(),
+            format!("file {i}")
+        );
+    }
     let (status, _) = mirror(&[local_arg], "ann-secret-pw");
     assert_eq!(status, Some(2));
     let (status, said) = mirror(&[local_arg, "backup"], "not-anns-password");
@@ -347,7 +360,9 @@ fn anonymous_listings_facts_and_the_trace() {
 }
 
 /// Implicit FTPS (TLS from the first byte, control and data) against the Python peer
-/// (pure-ftpd cannot speak it), and active mode against pure-ftpd.
+/// (pure-ftpd cannot speak it), which refuses a data connection that does not resume the
+/// control connection's TLS session (as vsftpd's `require_ssl_reuse`); active mode against
+/// pure-ftpd.
 #[test]
 fn implicit_ftps_and_active_mode_transfer_whole_files() {
     let certs = common::temp_dir();

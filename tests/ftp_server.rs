@@ -358,10 +358,8 @@ except (EOFError, OSError, ftplib.Error) as e:
     let have = std::fs::metadata(&part).unwrap().len();
     assert!(have >= 262144 && (have as usize) < data.len(), "{have} bytes");
     assert!(std::net::TcpStream::connect(("127.0.0.1", ftp.port)).is_err(), "the port still accepts");
-    for gone in [pid] {
-        let state = std::fs::read_to_string(format!("/proc/{gone}/stat")).unwrap_or_default();
-        assert!(state.is_empty() || state.contains(") Z "), "pure-ftpd {gone} still runs: {state}");
-    }
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(state.is_empty() || state.contains(") Z "), "pure-ftpd {pid} still runs: {state}");
 
     ftp.restart();
     let resume = r#"

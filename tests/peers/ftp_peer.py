@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A misbehaving FTP server for the ftp plugin's error tests (stdlib only, no TLS). Listens on
+"""A misbehaving FTP server for the ftp plugin's error tests (stdlib only). Listens on
 127.0.0.1 at a port of its own choosing, which it prints as the first stdout line; serves
 control connections one after another (each in a thread of its own); logs every command it
 receives to stderr (PASS as ****). Exits after 60 s, or when stdin (if it is a pipe) closes.
@@ -23,6 +23,9 @@ data_never_accepts  PASV/EPSV name a port that listens but never accepts (the TC
 implicit_tls        as normal, but TLS from the first byte on the control connection and on
                     every data connection (implicit FTPS; pure-ftpd cannot speak it): run as
                     `ftp_peer.py implicit_tls CERT.pem KEY.pem`. PBSZ and PROT are accepted.
+                    A data connection must resume the control connection's TLS session (as
+                    vsftpd's require_ssl_reuse): one that does not is closed with "522 SSL
+                    connection failed: session reuse required".
 pasv_elsewhere      PASV answers "227 Entering Passive Mode (10,1,2,3,P1,P2)" while the data
                     port really listens on 127.0.0.1 (a client that trusts the address goes to
                     10.1.2.3); EPSV is refused (502), so a client falls back to PASV.
@@ -147,7 +150,17 @@ class Session:
             listener.close()
         self.send("150 Opening BINARY mode data connection")
         if TLS is not None:
-            conn = TLS.wrap_socket(conn, server_side=True)
+            try:
+                conn = TLS.wrap_socket(conn, server_side=True)
+            except (OSError, ssl.SSLError) as e:
+                log(f"ftp_peer {self.mode}: data TLS handshake failed: {e}")
+                self.send("522 SSL connection failed")
+                return None
+            if not conn.session_reused:
+                log(f"ftp_peer {self.mode}: data connection without session reuse")
+                conn.close()
+                self.send("522 SSL connection failed: session reuse required")
+                return None
         return conn
 
     def retr(self, name):

@@ -53,6 +53,8 @@ pub struct Session {
     epsv_refused: bool,
     /// The connection's time limit (each wait of a transfer).
     pub timeout: Duration,
+    /// The transfer type last set: ASCII (`TYPE A`) or not (`TYPE I`).
+    pub ascii: Option<bool>,
 }
 
 struct Inner {
@@ -132,6 +134,9 @@ pub fn one_line(what: &str, text: &str) -> FtpResult<()> {
 impl Session {
     /// Sends `line` (traced as `shown`) and reads its reply, whatever it is.
     pub async fn command(&mut self, line: &str, shown: &str) -> FtpResult<(u32, String)> {
+        if line.len() >= 4 && line[..4].eq_ignore_ascii_case("TYPE") {
+            self.ascii = None; // a raw TYPE: the type is no longer known
+        }
         trace::sent(PROTOCOL, shown);
         let verb = shown.to_string();
         // No status is "expected": every reply comes back whole as UnexpectedResponse (a
@@ -190,6 +195,8 @@ impl FtpClient {
         let session = runtime::block_on_timeout(PROTOCOL, &what, settings.timeout, async move {
             let address = format!("{}:{}", s.host, s.port);
             let addrs = net::resolve_checked(PROTOCOL, &s.host, s.port).await?;
+            // One configuration, so one session cache: the data connections resume the
+            // control connection's TLS session (servers may require it).
             let connector = || -> FtpResult<AsyncRustlsConnector> {
                 let config = tls::client_config(PROTOCOL, &s.trust)?;
                 Ok(AsyncRustlsConnector::from(tls::tokio_rustls::TlsConnector::from(config)))
@@ -239,7 +246,7 @@ impl FtpClient {
                     tokio::net::TcpStream::connect(addr).await.map_err(suppaftp::FtpError::ConnectionError)
                 })
             });
-            Ok::<_, FtpError>(Session { ftp, address, epsv_refused: false, timeout: s.timeout })
+            Ok::<_, FtpError>(Session { ftp, address, epsv_refused: false, timeout: s.timeout, ascii: None })
         })
         .map_err(FtpError::Host)??;
         let welcome = session.ftp.get_welcome_msg().map(|w| reply_text(w.as_bytes())).unwrap_or_default();

@@ -23,8 +23,13 @@ async fn within<T>(settings: &Settings, what: &str, fut: impl std::future::Futur
         .map_err(|_| FtpError::Host(netscript_sdk::CommonError::timeout(PROTOCOL, what, settings.timeout)))
 }
 
-/// Switches the transfer type (`TYPE A` for text, `TYPE I` for bytes).
+/// Switches the transfer type (`TYPE A` for text, `TYPE I` for bytes), when it is not that
+/// already (one round trip less per file of a mirror).
 async fn type_of(s: &mut Session, ascii: bool) -> FtpResult<()> {
+    if s.ascii == Some(ascii) {
+        return Ok(());
+    }
+    s.ascii = Some(ascii);
     let (file_type, shown) =
         if ascii { (FileType::Ascii(FormatControl::Default), "TYPE A") } else { (FileType::Binary, "TYPE I") };
     trace::sent(PROTOCOL, shown);
@@ -132,7 +137,7 @@ async fn download(
     let command = format!("RETR {remote}");
     let mut stream = open_download(s, settings, &command).await?;
     let progress = host().progress(total.map(|t| t.saturating_sub(offset)), remote, true);
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; buffer_for(total)];
     let mut received = 0u64;
     loop {
         let n = within(settings, "RETR", stream.read(&mut buf)).await?.map_err(|e| io_failure(s, "RETR", &e))?;
@@ -149,8 +154,18 @@ async fn download(
     Ok(received)
 }
 
-/// SIZE of `remote`, when the server says (for the progress bar).
+/// A transfer's buffer: 256 KiB, or the file's size when smaller (a mirror of small files
+/// zeroes no big buffer per file).
+fn buffer_for(total: Option<u64>) -> usize {
+    const MOST: usize = 256 * 1024;
+    total.map_or(MOST, |t| usize::try_from(t).unwrap_or(MOST).clamp(4096, MOST))
+}
+
+/// SIZE of `remote`, when a progress bar will show it (stderr a terminal).
 async fn size_of(s: &mut Session, remote: &str) -> Option<u64> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
     let timeout = s.timeout;
     let asked = tokio::time::timeout(timeout, s.command(&format!("SIZE {remote}"), &format!("SIZE {remote}"))).await;
     let (code, text) = asked.ok()?.ok()?;
@@ -246,7 +261,7 @@ async fn upload(
         }
     };
     let progress = host().progress(total, remote, true);
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; buffer_for(total)];
     let mut sent = 0u64;
     loop {
         let n = next(&mut buf)?;

@@ -225,7 +225,7 @@ pub fn fetch_items(value: &Dynamic) -> ImapResult<String> {
     one_line("fetch items", &text)?;
     // Items whose answers the parser cannot give back: refused before the session is lost.
     let upper = text.to_ascii_uppercase();
-    let words = upper.split(|c: char| c == ' ' || c == '(' || c == ')').filter(|w| !w.is_empty());
+    let words = upper.split([' ', '(', ')']).filter(|w| !w.is_empty());
     for word in words {
         if word == "BODYSTRUCTURE" || word == "BODY" || word.starts_with("BINARY") {
             return Err(ImapError::invalid(format!(

@@ -6,8 +6,11 @@
 //!
 //! A plugin object (a resolver, a session, a server, a socket) is a handle: its clones share
 //! one underlying object. [`detach_handles`] gives a closure its own clone of each captured
-//! handle, so concurrent calls need no lock; captured plain data (maps, arrays, numbers,
-//! strings) stays shared, with the locking Rhai gives it.
+//! handle, so concurrent calls need no lock. A captured closure is detached the same way:
+//! calling it would otherwise hold its variable's lock for the whole call (a helper closure
+//! doing a transfer, called from every `parallel` item), and a closure value never changes.
+//! Captured plain data (maps, arrays, numbers, strings) stays shared, with the locking Rhai
+//! gives it.
 //!
 //! [`Callback`] is how a plugin function keeps and calls a closure it was given.
 
@@ -47,7 +50,7 @@ impl Drop for Callback {
     }
 }
 
-/// `f` with every captured plugin object replaced by its own clone of the handle (see the
+/// `f` with every captured plugin object and closure replaced by its own clone (see the
 /// module docs). A captured variable locked at this moment stays as it is.
 pub fn detach_handles(f: &FnPtr) -> FnPtr {
     let mut out = f.clone();
@@ -57,7 +60,7 @@ pub fn detach_handles(f: &FnPtr) -> FnPtr {
     for captured in out.iter_curry_mut() {
         if captured.is_shared() {
             let inner = captured.flatten_clone();
-            if !inner.is_shared() && is_handle(&inner) {
+            if !inner.is_shared() && (inner.is_fnptr() || is_handle(&inner)) {
                 *captured = inner;
             }
         }
@@ -97,5 +100,15 @@ mod tests {
         let curry = detached.curry();
         assert!(!curry[0].is_shared() && curry[0].is::<Handle>());
         assert!(curry[1].is_shared());
+    }
+
+    #[test]
+    fn captured_closures_are_cloned() {
+        let mut f = FnPtr::new("anon").unwrap();
+        let helper = Dynamic::from(FnPtr::new("helper").unwrap()).into_shared();
+        f.set_curry([helper]);
+        let detached = detach_handles(&f);
+        let curry = detached.curry();
+        assert!(!curry[0].is_shared() && curry[0].is_fnptr());
     }
 }
