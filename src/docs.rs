@@ -81,7 +81,33 @@ impl Reference {
                 entry.doc = text;
             }
         }
+        reference.add_stdlib(&runtime.engine);
         reference
+    }
+
+    /// The modules shipped in the binary (`std/args` …): their `//!` and `///` comments,
+    /// read off the compiled sources, public functions only, shown as `args::parse(…)`.
+    fn add_stdlib(&mut self, engine: &netscript_sdk::rhai::Engine) {
+        for (path, code) in crate::stdlib::MODULES {
+            let Ok(ast) = engine.compile(*code) else { continue };
+            let short = path.trim_start_matches("std/");
+            let entry = self.modules.entry(path.to_string()).or_default();
+            entry.doc = strip_comment_markers(ast.doc());
+            for f in ast.iter_functions() {
+                if f.access == netscript_sdk::rhai::FnAccess::Private {
+                    continue;
+                }
+                let doc = f.comments.iter().map(|c| strip_comment_markers(c)).collect::<Vec<_>>().join("\n");
+                entry.functions.push(FnDoc {
+                    module: path.to_string(),
+                    name: f.name.to_string(),
+                    signature: format!("{short}::{}({})", f.name, f.params.join(", ")),
+                    doc,
+                    is_method: false,
+                });
+            }
+            entry.functions.sort_by(|a, b| a.name.cmp(&b.name));
+        }
     }
 
     /// The functions of an engine (modules without the plugins' one-line descriptions).
@@ -153,12 +179,22 @@ impl Reference {
         if ["ARGS", "sys.argv", "argv"].contains(&topic) {
             return Some(ARGS_DOC.to_string());
         }
-        let module_name = if topic == "core" { "" } else { topic };
+        let std_name = format!("std/{topic}");
+        let module_name = if topic == "core" {
+            ""
+        } else if !self.modules.contains_key(topic) && self.modules.contains_key(&std_name) {
+            std_name.as_str()
+        } else {
+            topic
+        };
         if let Some(m) = self.modules.get(module_name) {
             // One line per function, its overloads together; the full text is `--doc m::f`.
             let mut out = String::new();
             let title = if module_name.is_empty() { "core (no prefix)" } else { module_name };
             let _ = writeln!(out, "# {title}\n");
+            if let Some(short) = module_name.strip_prefix("std/") {
+                let _ = writeln!(out, "import \"{module_name}\" as {short};\n");
+            }
             if !m.doc.is_empty() {
                 let _ = writeln!(out, "{}\n", m.doc);
             }
@@ -182,7 +218,11 @@ impl Reference {
                 let fullest = g.iter().max_by_key(|f| f.signature.matches(": ").count()).unwrap_or(&g[0]);
                 let _ = writeln!(out, "  {call}{}  {}", " ".repeat(pad), first_sentence(&fullest.doc, room));
             }
-            let more = if module_name.is_empty() { "FUNCTION".to_string() } else { format!("{module_name}::FUNCTION") };
+            let more = match module_name.strip_prefix("std/") {
+                _ if module_name.is_empty() => "FUNCTION".to_string(),
+                Some(short) => format!("{short}::FUNCTION"),
+                None => format!("{module_name}::FUNCTION"),
+            };
             let _ = writeln!(out, "\n`netscript --doc {more}` (`:doc` in the REPL) shows one function whole.");
             return Some(out);
         }
@@ -219,6 +259,12 @@ impl Reference {
         let (module, name) = match topic.rsplit_once("::").or_else(|| topic.rsplit_once('.')) {
             Some((m, n)) => (Some(m), n),
             None => (None, topic),
+        };
+        // `args::parse` is `std/args`'s (imported as `args`).
+        let std_name = module.map(|m| format!("std/{m}"));
+        let module = match (module, &std_name) {
+            (Some(m), Some(s)) if !self.modules.contains_key(m) && self.modules.contains_key(s) => Some(s.as_str()),
+            _ => module,
         };
         self.modules
             .iter()
@@ -389,7 +435,7 @@ pub fn examples(doc: &str) -> Vec<String> {
 /// (`$PAGER`, else `less -FRX` when there is one).
 pub fn page(text: &str) {
     use std::io::IsTerminal;
-    let rows = terminal_rows();
+    let rows = crate::core::process::terminal_size().map(|(_, rows)| rows);
     let long = rows.is_some_and(|rows| text.lines().count() + 1 > rows);
     if std::io::stdout().is_terminal() && long {
         let pager = std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "less -FRX".into());
@@ -406,12 +452,4 @@ pub fn page(text: &str) {
         }
     }
     crate::engine::write_stdout(text);
-}
-
-/// The terminal's height in rows, when stdout is one.
-fn terminal_rows() -> Option<usize> {
-    // SAFETY: TIOCGWINSZ fills a winsize struct for a terminal fd and fails otherwise.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    (ok && size.ws_row > 0).then_some(usize::from(size.ws_row))
 }

@@ -9,7 +9,12 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The embedded modules: import path → source.
-pub const MODULES: &[(&str, &str)] = &[("std/retry", include_str!("../stdlib/retry.rhai"))];
+pub const MODULES: &[(&str, &str)] = &[
+    ("std/args", include_str!("../stdlib/args.rhai")),
+    ("std/report", include_str!("../stdlib/report.rhai")),
+    ("std/retry", include_str!("../stdlib/retry.rhai")),
+    ("std/state", include_str!("../stdlib/state.rhai")),
+];
 
 /// Resolves `std/…` to the embedded modules and anything else to files (read-permission checked).
 #[derive(Default)]

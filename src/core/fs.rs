@@ -246,3 +246,130 @@ pub fn register(m: &mut ModuleBuilder) {
         },
     );
 }
+
+/// A lock held on a file (`fs::lock`, script type `FileLock`): an exclusive `flock` on an open
+/// descriptor. The system releases it when the process ends in any way (a crash or SIGKILL
+/// included), so a stale lock never blocks the next run. Clones share the one lock.
+#[derive(Clone)]
+pub struct FileLock {
+    file: std::sync::Arc<std::sync::Mutex<Option<std::fs::File>>>,
+    path: String,
+}
+
+impl FileLock {
+    /// Takes the lock on `path` (made if missing), waiting up to `wait` seconds for another
+    /// process to let go. Errors: `IoError` (held elsewhere after the wait: the message names
+    /// the holder's pid), `PermissionDenied`, `InvalidArgument`.
+    fn take(path: &str, wait: std::time::Duration) -> ScriptResult<FileLock> {
+        use std::os::fd::AsRawFd;
+        if path.is_empty() {
+            return Err(invalid("fs::lock: the path is empty"));
+        }
+        let p = writable(path)?;
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&p)
+            .map_err(|e| io_err("cannot open the lock file", path, &e))?;
+        let now = std::time::Instant::now();
+        let deadline = now.checked_add(wait).unwrap_or(now + std::time::Duration::from_secs(1 << 32));
+        loop {
+            // SAFETY: flock on a descriptor this function owns; no memory is involved.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                break;
+            }
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(io_err("cannot lock", path, &e));
+            }
+            if std::time::Instant::now() >= deadline {
+                let holder = std::fs::read_to_string(&p).unwrap_or_default();
+                let holder = holder.trim();
+                let message = if holder == std::process::id().to_string() {
+                    format!("'{path}' is already locked by this script (its lock is held until `.release()`)")
+                } else {
+                    let by = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
+                    format!("'{path}' is locked by another process{by}: another run is still going")
+                };
+                return Err(error(CommonKind::IoError, message));
+            }
+            netscript_sdk::runtime::sleep("core", std::time::Duration::from_millis(50)).map_err(script_error)?;
+        }
+        // The holder's pid, for the message another process gets.
+        let _ = file.set_len(0);
+        let _ = write!(file, "{}", std::process::id());
+        Ok(FileLock { file: std::sync::Arc::new(std::sync::Mutex::new(Some(file))), path: path.to_string() })
+    }
+
+    /// Lets go of the lock (closing the descriptor releases it); a second call does nothing.
+    fn release(&self) {
+        self.file.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    fn held(&self) -> bool {
+        self.file.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+}
+
+/// Registers `fs::lock` and its `FileLock` type.
+pub fn register_lock(m: &mut ModuleBuilder) {
+    m.custom_type::<FileLock>("FileLock");
+    m.func(
+        "lock",
+        &["path"],
+        r#"
+        Takes an exclusive lock on the file `path` (made if missing) so that two runs of a
+        script do not work at once: the second gets an error at once. The lock holds until
+        `.release()` or the end of the process, however it ends (a crash or `kill -9`
+        releases it too: no stale lock to clean up).
+        ```rhai
+        let lock = fs::lock("/tmp/backup.lock");
+        // … the work …
+        lock.release();
+        ```
+        Errors: `IoError` when another process holds it (the message names its pid),
+        `PermissionDenied` (`--allow-write`), `InvalidArgument` for an empty path."#,
+        |path: &str| FileLock::take(path, std::time::Duration::ZERO),
+    );
+    m.func(
+        "lock",
+        &["path", "options"],
+        r#"
+        Like `fs::lock(path)`, waiting up to `#{ wait: SECONDS }` for another process to let go.
+        ```rhai
+        let lock = fs::lock("/tmp/backup.lock", #{ wait: 5 });
+        ```
+        Errors: `IoError` when it is still held after the wait, `PermissionDenied`,
+        `InvalidArgument` (an unknown option, a negative wait)."#,
+        |path: &str, options: Map| -> ScriptResult<FileLock> {
+            let opts = netscript_sdk::Options::parse("core", "fs::lock", options, &["wait"]).map_err(script_error)?;
+            FileLock::take(path, opts.duration("wait", std::time::Duration::ZERO).map_err(script_error)?)
+        },
+    );
+    m.method(
+        "release",
+        &[],
+        r#"
+        Lets go of the lock; calling it again does nothing.
+        ```rhai
+        let lock = fs::lock("/tmp/x.lock");
+        lock.release();
+        ```
+        Errors: none."#,
+        |l: &mut FileLock| l.release(),
+    );
+    m.pure_method(
+        "held",
+        &[],
+        "Whether this lock is still held (false after `.release()`).\n```rhai\nlet lock = fs::lock(\"/tmp/x.lock\");\nprint(lock.held());   // true\n```\nErrors: none.",
+        |l: &mut FileLock| l.held(),
+    );
+    m.pure_method(
+        "to_string",
+        &[],
+        "The lock as text.\n```rhai\nprint(fs::lock(\"/tmp/x.lock\"));\n```\nErrors: none.",
+        |l: &mut FileLock| format!("FileLock({}, {})", l.path, if l.held() { "held" } else { "released" }),
+    );
+}

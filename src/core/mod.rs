@@ -4,6 +4,7 @@
 //! - [`process`]: `ARGS`, `exit`, `env`, `sleep`, `now`, `plugins`.
 //! - [`time`]: `time::format` and `time::format_utc`.
 //! - [`fs`]: the `fs` module, with atomic writes.
+//! - [`hash`]: the `hash` module (SHA-256, SHA-512, SHA-1 as hex).
 //! - [`json`]: the `json` module (parse, stringify, pretty).
 //! - [`encoding`]: the `base64` module.
 //! - [`log`]: the `log` module, to stderr.
@@ -13,6 +14,7 @@
 
 pub mod encoding;
 pub mod fs;
+pub mod hash;
 pub mod json;
 pub mod log;
 pub mod process;
@@ -29,7 +31,7 @@ pub const DESCRIPTIONS: &[(&str, &str)] =
     &[("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins")];
 
 /// The names of the core modules; no plugin may take one.
-pub const MODULE_NAMES: &[&str] = &["fs", "json", "base64", "log", "time"];
+pub const MODULE_NAMES: &[&str] = &["fs", "json", "base64", "log", "time", "hash"];
 
 /// The core modules: (name, module). The unnamed one ("") is global.
 pub fn modules() -> Vec<(&'static str, ModuleBuilder)> {
@@ -39,7 +41,14 @@ pub fn modules() -> Vec<(&'static str, ModuleBuilder)> {
     progress::register(&mut global);
     vec![
         ("", global),
-        ("fs", build("fs", fs::register)),
+        (
+            "fs",
+            build("fs", |m| {
+                fs::register(m);
+                fs::register_lock(m);
+            }),
+        ),
+        ("hash", build("hash", hash::register)),
         ("json", build("json", json::register)),
         ("base64", build("base64", encoding::register)),
         ("log", build("log", log::register)),
@@ -82,7 +91,7 @@ pub(crate) fn bytes_of(value: &Dynamic, what: &str) -> Result<Vec<u8>, Box<EvalA
     } else if value.is_string() {
         Ok(value.to_string().into_bytes())
     } else {
-        Err(invalid(format!("{what} must be a string or a blob, not {}", value.type_name())))
+        Err(invalid(format!("{what} must be a string or a blob, not {}", netscript_sdk::options::type_word(value))))
     }
 }
 

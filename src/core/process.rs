@@ -7,8 +7,65 @@ use netscript_sdk::rhai::{Dynamic, EvalAltResult, Map, Module, Position, Shared}
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The terminal's size as (columns, rows), when stdout is one.
+pub fn terminal_size() -> Option<(usize, usize)> {
+    // SAFETY: TIOCGWINSZ fills a winsize struct for a terminal fd and fails otherwise.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_row > 0 && size.ws_col > 0).then_some((usize::from(size.ws_col), usize::from(size.ws_row)))
+}
+
 /// Registers the process functions into the global module.
 pub fn register(m: &mut ModuleBuilder) {
+    m.func(
+        "eprint",
+        &["text"],
+        r#"
+        Prints `text` and a line break to standard error, as it is (no time or level, unlike
+        `log::error`): usage mistakes, messages for the person at the terminal while stdout
+        carries the data (Python's `print(text, file=sys.stderr)`).
+        ```rhai
+        eprint("usage: netscript copy.rhai FOLDER");
+        ```
+        Errors: none."#,
+        |text: Dynamic| {
+            use std::io::Write;
+            let text = if text.is_string() { text.into_string().unwrap_or_default() } else { text.to_string() };
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{text}");
+        },
+    );
+    m.func(
+        "is_terminal",
+        &[],
+        r#"
+        Whether standard output is a terminal (Python's `sys.stdout.isatty()`): a script
+        prints a table for a person and JSON or plain lines for a pipe.
+        ```rhai
+        if is_terminal() { print("hello, person"); } else { print("hello, pipe"); }
+        ```
+        Errors: none."#,
+        || -> bool { std::io::IsTerminal::is_terminal(&std::io::stdout()) },
+    );
+    m.func(
+        "terminal_width",
+        &[],
+        r#"
+        The terminal's width in columns when standard output is one, else `$COLUMNS` when
+        set, else 80 (Python's `shutil.get_terminal_size().columns`).
+        ```rhai
+        let rule = "";
+        rule.pad(terminal_width(), '-');
+        print(rule);
+        ```
+        Errors: none."#,
+        || -> INT {
+            let columns = terminal_size().map(|(c, _)| c).or_else(|| {
+                std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|c| *c > 0)
+            });
+            columns.unwrap_or(80).min(10_000) as INT
+        },
+    );
     m.func(
         "exit",
         &["code"],

@@ -493,22 +493,7 @@ impl MailServers {
     /// Starts both servers and waits for their greetings.
     fn launch(&mut self) -> Result<(), String> {
         let d = self.dir.path().to_path_buf();
-        let conf = self.path("dovecot.conf");
-        let out = std::fs::File::create(d.join("dovecot.out")).unwrap();
-        let dovecot = Peer::start_logged("dovecot", "dovecot", &["-F", "-c", &conf], out);
-        let dovecot = dovecot
-            .accepting_on(self.imap_port, Duration::from_secs(10))
-            .ok_or_else(|| format!("dovecot exited or did not listen on {}: {}", self.imap_port, self.dovecot_out()))?;
-        self.dovecot = Some(dovecot);
-        expect_greeting(self.imap_port, "* OK")?;
-        expect_greeting(self.pop3_port, "+OK")?;
-        // Dovecot opens all its listeners at once; a TLS port needs no handshake to be ready.
-        for port in [self.imaps_port, self.pop3s_port] {
-            wait_for_listen(port)?;
-        }
-        for socket in ["lmtp-postfix", "auth-postfix"] {
-            wait_for_path(&d.join("dovecot").join(socket))?;
-        }
+        self.launch_dovecot()?;
 
         let pf = self.path("postfix");
         let out = Command::new("postfix")
@@ -532,6 +517,48 @@ impl MailServers {
         // Listening is enough there: a connection without a TLS handshake only logs an error.
         wait_for_listen(self.smtps_port)?;
         Ok(())
+    }
+
+    /// Starts Dovecot and waits until every listener and socket is there.
+    fn launch_dovecot(&mut self) -> Result<(), String> {
+        let d = self.dir.path().to_path_buf();
+        let conf = self.path("dovecot.conf");
+        let out = std::fs::File::create(d.join("dovecot.out")).unwrap();
+        let dovecot = Peer::start_logged("dovecot", "dovecot", &["-F", "-c", &conf], out);
+        let dovecot = dovecot
+            .accepting_on(self.imap_port, Duration::from_secs(10))
+            .ok_or_else(|| format!("dovecot exited or did not listen on {}: {}", self.imap_port, self.dovecot_out()))?;
+        self.dovecot = Some(dovecot);
+        expect_greeting(self.imap_port, "* OK")?;
+        expect_greeting(self.pop3_port, "+OK")?;
+        // Dovecot opens all its listeners at once; a TLS port needs no handshake to be ready.
+        for port in [self.imaps_port, self.pop3s_port] {
+            wait_for_listen(port)?;
+        }
+        for socket in ["lmtp-postfix", "auth-postfix"] {
+            wait_for_path(&d.join("dovecot").join(socket))?;
+        }
+        Ok(())
+    }
+
+    /// Stops Dovecot's whole process group at once (a crash, as clients see it): every
+    /// connection is cut and the ports refuse until [`restart_dovecot`](Self::restart_dovecot).
+    pub fn stop_dovecot(&mut self) {
+        if let Some(mut dovecot) = self.dovecot.take() {
+            dovecot.stop();
+        }
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.imap_port)).is_ok()
+            && start.elapsed() < Duration::from_secs(10)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts Dovecot again, on the same ports and mailboxes.
+    pub fn restart_dovecot(&mut self) {
+        self.stop_dovecot();
+        self.launch_dovecot().unwrap_or_else(|why| panic!("dovecot did not start again: {why}"));
     }
 
     fn dovecot_out(&self) -> String {

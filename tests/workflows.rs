@@ -1,0 +1,436 @@
+//! The workflow scripts of `scripts/` end to end against the harness's real servers
+//! (Dovecot, Postfix, pure-ftpd), run as users run them: `netscript scripts/NAME.rhai …`.
+//!
+//! `backup_mail.rhai`: a first run archives every seeded message (one `.eml` each, byte for
+//! byte, and an index line with its SHA-256), uploads the archive to FTP (sizes as on disk)
+//! and mails a report Postfix delivers; a second run fetches nothing; new mail is fetched
+//! alone; nothing on the server is flagged or deleted unless `--expunge-after-upload`, which
+//! then removes exactly the uploaded messages. Faults, nothing lost and nothing twice:
+//! - the FTP server down: exit 1, a clear error, the archive complete; rerun with it back:
+//!   every file on FTP once;
+//! - the SMTP server unreachable for the report: exit 3, the backup done (state saved);
+//! - the IMAP server stopped mid-fetch: exit 1; the rerun completes without duplicates;
+//! - the process killed with SIGKILL at 20 random moments: the state file is always valid
+//!   JSON, no partial `.eml` is ever in the archive, and a final run ends with every
+//!   message exactly once, in the archive and on FTP;
+//! - a second run while one holds the archive's lock stops at once (exit 1);
+//! - a renumbered folder (new UIDVALIDITY) is read again without duplicates.
+
+mod common;
+use common::ftp_server::FtpServer;
+use common::mail_servers::SEED_USER;
+use common::MailServers;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const CAROL: &str = SEED_USER.0;
+const CAROL_PW: &str = SEED_USER.1;
+const FTP_USER: &str = "ann";
+const FTP_PW: &str = "ann-secret-pw";
+
+/// One numbered test message with a unique Message-ID.
+fn message(n: usize, size: usize) -> Vec<u8> {
+    let mut text = format!(
+        "From: Sender {n} <sender{n}@example.org>\r\nTo: {CAROL}\r\nSubject: message {n}\r\nDate: Mon, 1 Dec 2026 10:{:02}:00 +0000\r\nMessage-ID: <m{n}@example.org>\r\n\r\n",
+        n % 60
+    );
+    while text.len() < size {
+        text.push_str(&format!("line {n} of the body, to make the message its size\r\n"));
+    }
+    text.into_bytes()
+}
+
+/// The servers a backup talks to, and the archive folder.
+struct Setup {
+    mail: MailServers,
+    ftp: FtpServer,
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn start() -> Setup {
+        Setup { mail: MailServers::start(), ftp: FtpServer::start(), dir: common::temp_dir() }
+    }
+
+    fn archive(&self) -> PathBuf {
+        self.dir.path().join("archive")
+    }
+
+    /// `netscript scripts/backup_mail.rhai ARCHIVE` with the servers' settings and `extra`.
+    fn command(&self, extra: &[&str]) -> Command {
+        let mut cmd = Command::new(common::netscript_bin());
+        cmd.arg(common::repo_root().join("scripts/backup_mail.rhai"))
+            .arg(self.archive())
+            .args(["--imap-host", "127.0.0.1", "--imap-port", &self.mail.imaps_port.to_string()])
+            .args(["--user", CAROL, "--ca-file", &self.mail.ca_file(), "--timeout", "10"])
+            .args(["--ftp-host", "127.0.0.1", "--ftp-port", &self.ftp.port.to_string(), "--ftp-user", FTP_USER])
+            .args(extra)
+            .env("IMAP_PASSWORD", CAROL_PW)
+            .env("FTP_PASSWORD", FTP_PW)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs the backup; (exit status, stdout, stderr).
+    fn run(&self, extra: &[&str]) -> (i32, String, String) {
+        let out = common::wait_with_limit(self.command(extra).spawn().unwrap(), Duration::from_secs(120));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code().unwrap_or(-1), stdout, stderr)
+    }
+
+    /// The `.eml` files of a folder's archive: name → bytes.
+    fn archived(&self, folder: &str) -> BTreeMap<String, Vec<u8>> {
+        emls(&self.archive().join(folder))
+    }
+
+    /// The `.eml` files on FTP for a folder: name → bytes.
+    fn uploaded(&self, folder: &str) -> BTreeMap<String, Vec<u8>> {
+        emls(&self.ftp.home(FTP_USER).join("mail-backup").join(folder))
+    }
+
+    /// The index lines of a folder's archive.
+    fn index(&self, folder: &str) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.archive().join(folder).join("index.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("index line {l:?}: {e}"))).collect()
+    }
+
+    /// The flags Dovecot keeps for each message of carol's INBOX (the Maildir `:2,` suffix).
+    fn flags(&self) -> Vec<String> {
+        let cur = self.mail.maildir(CAROL).join("cur");
+        let mut flags: Vec<String> = std::fs::read_dir(cur)
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().rsplit(":2,").next().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        flags.sort();
+        flags
+    }
+}
+
+/// The `.eml` files in `dir`: name → bytes (none when there is no folder).
+fn emls(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+/// The messages as IMAP hands them out (CRLF line ends), by their Message-ID number.
+fn by_number(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<usize, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for data in files.values() {
+        let text = String::from_utf8_lossy(data);
+        let n: usize = text.split("Message-ID: <m").nth(1).and_then(|r| r.split('@').next()).unwrap().parse().unwrap();
+        assert!(out.insert(n, data.clone()).is_none(), "message {n} is archived twice");
+    }
+    out
+}
+
+#[test]
+fn backup_mail_archives_uploads_and_reports_then_fetches_only_new_mail() {
+    let s = Setup::start();
+    let first: Vec<Vec<u8>> = (1..=12).map(|n| message(n, 2_000 + n * 500)).collect();
+    s.mail.seed(CAROL, None, &first);
+    let (status, out, err) = s.run(&[
+        "--report-to",
+        "bob@example.test",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &s.mail.plain_port.to_string(),
+        "--smtp-tls",
+        "none",
+    ]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert!(out.contains("12 new messages archived from 1 folder ") && out.contains("13 files"), "{out}");
+    // Every message once, byte for byte as seeded (CRLF), with its index line.
+    let archived = by_number(&s.archived("INBOX"));
+    assert_eq!(archived.len(), 12);
+    for (n, data) in &archived {
+        assert_eq!(data, &first[n - 1], "message {n}");
+    }
+    let index = s.index("INBOX");
+    assert_eq!(index.len(), 12);
+    for entry in &index {
+        let file = entry["file"].as_str().unwrap();
+        let data = std::fs::read(s.archive().join("INBOX").join(file)).unwrap();
+        assert_eq!(entry["size"].as_u64().unwrap() as usize, data.len());
+        let sha = Command::new("sha256sum").arg(s.archive().join("INBOX").join(file)).output().unwrap();
+        assert!(String::from_utf8_lossy(&sha.stdout).starts_with(entry["sha256"].as_str().unwrap()), "{entry}");
+        assert!(entry["subject"].as_str().unwrap().starts_with("message "));
+    }
+    // On FTP: the same files, the same bytes, no .part left.
+    assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+    let remote = s.ftp.home(FTP_USER).join("mail-backup/INBOX");
+    assert!(std::fs::read_dir(&remote).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
+    // The report reached bob through Postfix.
+    let reports = s.mail.wait_for_messages("bob", 1);
+    let report = String::from_utf8_lossy(&reports[0]);
+    assert!(report.contains("Subject: mail backup: 12 new") && report.contains("12 new messages archived"), "{report}");
+    // Read-only: no message flagged (not even \Seen).
+    assert!(s.flags().iter().all(|f| f.is_empty()), "{:?}", s.flags());
+    // The state remembers the folder.
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.archive().join(".state.json")).unwrap()).unwrap();
+    assert_eq!(state["folders"]["INBOX"]["last_uid"], 12, "{state}");
+
+    // Nothing new: nothing fetched, nothing uploaded.
+    let (status, out, err) = s.run(&["--json"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!((summary["added"].as_i64(), summary["uploaded"].as_i64()), (Some(0), Some(0)), "{out}");
+
+    // Three new: those alone, and the index on FTP updated.
+    let more: Vec<Vec<u8>> = (13..=15).map(|n| message(n, 3_000)).collect();
+    s.mail.seed(CAROL, None, &more);
+    let (status, out, err) = s.run(&["--json"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((summary["added"].as_i64(), summary["uploaded"].as_i64()), (Some(3), Some(4)), "{out}");
+    assert_eq!(by_number(&s.uploaded("INBOX")).len(), 15);
+    assert_eq!(
+        std::fs::read(remote.join("index.jsonl")).unwrap(),
+        std::fs::read(s.archive().join("INBOX/index.jsonl")).unwrap()
+    );
+
+    // --expunge-after-upload: the 15 go from the server, and only once they are on FTP.
+    let (status, out, err) = s.run(&["--expunge-after-upload"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert!(out.contains("15 expunged"), "{out}");
+    assert!(s.flags().is_empty(), "messages left: {:?}", s.flags());
+    assert_eq!(by_number(&s.archived("INBOX")).len(), 15);
+}
+
+#[test]
+fn backup_mail_usage_errors_and_a_second_run_exit_2_and_1() {
+    let s = Setup::start();
+    let (status, out, _) = s.run(&["--help"]);
+    assert_eq!(status, 0);
+    assert!(
+        out.contains("usage: netscript scripts/backup_mail.rhai ARCHIVE") && out.contains("--expunge-after-upload"),
+        "{out}"
+    );
+    let (status, _, err) = s.run(&["--connections", "x"]);
+    assert_eq!(status, 2);
+    assert!(err.contains("--connections: 'x' is not a whole number"), "{err}");
+    let mut cmd = s.command(&[]);
+    cmd.env_remove("IMAP_PASSWORD");
+    let out = common::wait_with_limit(cmd.spawn().unwrap(), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("IMAP_PASSWORD"));
+    // The archive locked by another run: this one stops at once.
+    std::fs::create_dir_all(s.archive()).unwrap();
+    let code = format!("let l = fs::lock(\"{}/.state.json.lock\"); print(\"held\"); sleep(30);", s.archive().display());
+    let mut holder =
+        common::Peer::start("lock holder", common::netscript_bin().to_str().unwrap(), &["-e", &code], None);
+    assert_eq!(holder.read_line(), "held");
+    let (status, out, err) = s.run(&[]);
+    assert_eq!(status, 1, "{out}\n{err}");
+    assert!(err.contains("another run is still going"), "{err}");
+    holder.stop();
+    // A wrong password: exit 1 and the password nowhere.
+    let mut cmd = s.command(&[]);
+    cmd.env("IMAP_PASSWORD", "not-the-password-xyz");
+    let out = common::wait_with_limit(cmd.spawn().unwrap(), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("IMAPError") && !said.contains("not-the-password-xyz"), "{said}");
+}
+
+/// Waits until `dir` holds at least `n` files ending in one of `endings`; false when `child`
+/// ended first or 60 s went by.
+fn wait_for_files(dir: &Path, endings: &[&str], n: usize, child: &mut std::process::Child) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        let count = std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter(|e| {
+                    let name = e.as_ref().unwrap().file_name().to_string_lossy().into_owned();
+                    endings.iter().any(|x| name.ends_with(x))
+                })
+                .count()
+            })
+            .unwrap_or(0);
+        if count >= n {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    false
+}
+
+/// Every archived `.eml` is a whole seeded message (never a partial one), and each message
+/// is there at most once.
+fn assert_whole(s: &Setup, seeded: &[Vec<u8>]) -> usize {
+    let archived = by_number(&s.archived("INBOX"));
+    for (n, data) in &archived {
+        assert_eq!(data, &seeded[n - 1], "message {n} is not whole");
+    }
+    archived.len()
+}
+
+#[test]
+fn backup_mail_with_ftp_stopped_mid_upload_fails_then_a_rerun_uploads_each_file_once() {
+    let mut s = Setup::start();
+    let seeded: Vec<Vec<u8>> = (1..=300).map(|n| message(n, 4_000)).collect();
+    s.mail.seed(CAROL, None, &seeded);
+    let mut child = s.command(&[]).spawn().unwrap();
+    let remote = s.ftp.home(FTP_USER).join("mail-backup/INBOX");
+    assert!(wait_for_files(&remote, &[".eml", ".part"], 5, &mut child), "the upload never started");
+    s.ftp.stop();
+    let out = common::wait_with_limit(child, Duration::from_secs(60));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("FTP 127.0.0.1: Connection"), "{err}");
+    // The archive is complete, nothing on the server changed.
+    assert_eq!(assert_whole(&s, &seeded), 300);
+    assert!(by_number(&s.uploaded("INBOX")).len() < 300);
+    assert!(s.flags().iter().all(|f| f.is_empty()));
+
+    s.ftp.restart();
+    let (status, out, err) = s.run(&["--expunge-after-upload"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert!(out.contains("0 new messages archived") && out.contains("300 expunged"), "{out}");
+    assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+    assert!(std::fs::read_dir(&remote).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
+    assert_eq!(s.index("INBOX").len(), 300);
+}
+
+#[test]
+fn backup_mail_with_imap_stopped_mid_fetch_resumes_from_the_last_whole_message() {
+    let mut s = Setup::start();
+    let seeded: Vec<Vec<u8>> = (1..=300).map(|n| message(n, 30_000)).collect();
+    s.mail.seed(CAROL, None, &seeded);
+    let mut child = s.command(&[]).spawn().unwrap();
+    assert!(wait_for_files(&s.archive().join("INBOX"), &[".eml"], 3, &mut child), "the fetch never started");
+    s.mail.stop_dovecot();
+    let out = common::wait_with_limit(child, Duration::from_secs(60));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("INBOX: IMAPAbort") || err.contains("INBOX: ConnectionClosed"), "{err}");
+    let before = assert_whole(&s, &seeded);
+    assert!((3..300).contains(&before), "{before} archived before the stop");
+
+    s.mail.restart_dovecot();
+    let (status, out, err) = s.run(&["--json"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["added"].as_u64().unwrap() as usize, 300 - before, "{out}");
+    assert_eq!(assert_whole(&s, &seeded), 300);
+    let uids: std::collections::BTreeSet<u64> = s.index("INBOX").iter().map(|e| e["uid"].as_u64().unwrap()).collect();
+    assert_eq!((s.index("INBOX").len(), uids.len()), (300, 300));
+    assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+}
+
+#[test]
+fn backup_mail_with_no_smtp_server_still_backs_up_and_exits_3() {
+    let s = Setup::start();
+    let seeded: Vec<Vec<u8>> = (1..=5).map(|n| message(n, 2_000)).collect();
+    s.mail.seed(CAROL, None, &seeded);
+    let nobody = common::free_port().to_string();
+    let (status, out, err) = s.run(&[
+        "--report-to",
+        "bob@example.test",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &nobody,
+        "--smtp-tls",
+        "none",
+    ]);
+    assert_eq!(status, 3, "{out}\n{err}");
+    assert!(err.contains("report to bob@example.test not sent: ConnectionRefused"), "{err}");
+    assert!(out.contains("5 new messages archived"), "{out}");
+    assert_eq!(assert_whole(&s, &seeded), 5);
+    assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+    // Counted as done: the next run has nothing to do.
+    let (status, out, err) = s.run(&["--json"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert!(out.contains("\"added\": 0"), "{out}");
+}
+
+#[test]
+fn backup_mail_killed_at_20_random_moments_never_corrupts_and_ends_with_each_message_once() {
+    let s = Setup::start();
+    let seeded: Vec<Vec<u8>> = (1..=400).map(|n| message(n, 6_000)).collect();
+    s.mail.seed(CAROL, None, &seeded[..100]);
+    // A small generator of its own (no rand crate in the tests): the moments vary per run
+    // and are printed, so a failure can be replayed.
+    let mut x = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let state_file = s.archive().join(".state.json");
+    let (mut mid_fetch, mut mid_upload) = (0, 0);
+    for trial in 0..20 {
+        // 15 new messages each time: every run has mail to fetch and files to upload.
+        let there = 100 + 15 * trial;
+        s.mail.seed(CAROL, None, &seeded[there..there + 15]);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let after = Duration::from_millis(x % 300);
+        let mut child = s.command(&[]).spawn().unwrap();
+        std::thread::sleep(after);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if state_file.exists() {
+            let text = std::fs::read_to_string(&state_file).unwrap();
+            assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "trial {trial} ({after:?}): {text}");
+        }
+        let whole = assert_whole(&s, &seeded);
+        let uploaded = s.uploaded("INBOX").len();
+        mid_fetch += usize::from(whole < there + 15);
+        mid_upload += usize::from(whole == there + 15 && uploaded < whole);
+        eprintln!("trial {trial}: killed after {after:?}, {whole} of {} archived, {uploaded} uploaded", there + 15);
+    }
+    eprintln!("{mid_fetch} runs killed while fetching, {mid_upload} while uploading");
+    assert!(mid_fetch > 0 && mid_upload > 0, "{mid_fetch} kills mid-fetch, {mid_upload} mid-upload");
+    let (status, out, err) = s.run(&["--json"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert_eq!(assert_whole(&s, &seeded), 400);
+    let index = s.index("INBOX");
+    let uids: std::collections::BTreeSet<u64> = index.iter().map(|e| e["uid"].as_u64().unwrap()).collect();
+    assert_eq!((index.len(), uids.len()), (400, 400));
+    assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+    let remote = s.ftp.home(FTP_USER).join("mail-backup/INBOX");
+    assert!(std::fs::read_dir(&remote).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
+    // No temp file left in the archive either.
+    assert!(std::fs::read_dir(s.archive().join("INBOX")).unwrap().all(|e| {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        name.ends_with(".eml") || name == "index.jsonl"
+    }));
+}
+
+#[test]
+fn backup_mail_reads_a_renumbered_folder_again_without_duplicates() {
+    let s = Setup::start();
+    let seeded: Vec<Vec<u8>> = (1..=6).map(|n| message(n, 2_000)).collect();
+    s.mail.seed(CAROL, None, &seeded);
+    let (status, out, err) = s.run(&[]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    // Dovecot renumbers a Maildir whose UID list and indexes are gone (a restore, a move).
+    let maildir = s.mail.maildir(CAROL);
+    for entry in std::fs::read_dir(&maildir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name == "dovecot-uidlist" || name.starts_with("dovecot.index") {
+            std::fs::remove_file(maildir.join(&name)).unwrap();
+        }
+    }
+    let more: Vec<Vec<u8>> = (7..=8).map(|n| message(n, 2_000)).collect();
+    s.mail.seed(CAROL, None, &more);
+    let (status, out, err) = s.run(&[]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert!(out.contains("renumbered: read again") && out.contains("2 new messages archived"), "{out}");
+    let all: Vec<Vec<u8>> = seeded.into_iter().chain(more).collect();
+    assert_eq!(assert_whole(&s, &all), 8);
+    assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+}
