@@ -40,17 +40,28 @@ cpu_ms() { awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.0f", 
 # NETSCRIPT_TEST_TMPDIR pass through), waits for WORKDIR/servers.env, which the test writes
 # once its servers run, and sources it. release_servers (call it from the EXIT trap) deletes
 # the file, which ends the test and stops the servers, and waits for it.
+# Several can be held at once, each with a WORKDIR of its own (two servers.env files would
+# collide), e.g. hold_mail_servers "$work/mail" and hold_ftp_server "$work/ftp": each sources
+# its file into the same shell, so copy a name both files set (ca_file) before the second
+# call. HOLD_FILE and HOLD_PID are the last one's; HOLD_FILES and HOLD_PIDS hold every one,
+# and release_servers (release_mail_servers, release_ftp_server) stops them all.
 HOLD_FILE=""
 HOLD_PID=""
+HOLD_FILES=()
+HOLD_PIDS=()
 hold_servers() {
+    mkdir -p "$1"
     HOLD_FILE="$1/servers.env"
     (cd "$BENCH_ROOT" && NETSCRIPT_HOLD_SERVERS="$HOLD_FILE" \
         cargo test --quiet --test "$2" -- --ignored --exact "$3") \
         >"$1/cargo.log" 2>&1 &
     HOLD_PID=$!
+    HOLD_FILES+=("$HOLD_FILE")
+    HOLD_PIDS+=("$HOLD_PID")
     while [ ! -e "$HOLD_FILE" ]; do
         kill -0 "$HOLD_PID" 2>/dev/null || {
             wait "$HOLD_PID" 2>/dev/null || true
+            unset 'HOLD_PIDS[-1]' 'HOLD_FILES[-1]'
             HOLD_PID=""
             echo "the servers of $2::$3 did not start:" >&2
             cat "$1/cargo.log" >&2
@@ -62,8 +73,18 @@ hold_servers() {
     source "$HOLD_FILE"
 }
 release_servers() {
-    if [ -n "$HOLD_FILE" ]; then rm -f "$HOLD_FILE"; fi
-    if [ -n "$HOLD_PID" ]; then wait "$HOLD_PID" 2>/dev/null || true; fi
+    local i
+    for i in "${!HOLD_PIDS[@]}"; do
+        # A test still starting writes its file later: delete it until the test ends.
+        while kill -0 "${HOLD_PIDS[i]}" 2>/dev/null; do
+            rm -f "${HOLD_FILES[i]}"
+            sleep 0.1
+        done
+        wait "${HOLD_PIDS[i]}" 2>/dev/null || true
+    done
+    HOLD_FILES=()
+    HOLD_PIDS=()
+    HOLD_FILE=""
     HOLD_PID=""
 }
 

@@ -15,6 +15,12 @@
 //!   message exactly once, in the archive and on FTP;
 //! - a second run while one holds the archive's lock stops at once (exit 1);
 //! - a renumbered folder (new UIDVALIDITY) is read again without duplicates.
+//!
+//! `site_monitor.rhai`: an HTTP server, a TCP port, a TLS certificate (Dovecot's, with its
+//! CA), a DNS name (BIND) and a server that accepts and never answers, checked at once: the
+//! good checks finish in well under the hanging one's timeout, which reports `Timeout`; one
+//! alert mail (through Postfix) on the first run naming what is down, none on an unchanged
+//! second run, and one saying "back up" when the hanging check is replaced by a working one.
 
 mod common;
 use common::ftp_server::FtpServer;
@@ -433,4 +439,106 @@ fn backup_mail_reads_a_renumbered_folder_again_without_duplicates() {
     let all: Vec<Vec<u8>> = seeded.into_iter().chain(more).collect();
     assert_eq!(assert_whole(&s, &all), 8);
     assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
+}
+
+#[test]
+fn site_monitor_checks_at_once_and_mails_only_changes_of_state() {
+    let mail = MailServers::start();
+    let bind = common::Bind::start();
+    let dir = common::temp_dir();
+    // A web server (Python's), and a server that accepts connections and never answers.
+    let web_port = common::free_port();
+    let web = common::Peer::start(
+        "web",
+        "python3",
+        &[
+            "-m",
+            "http.server",
+            &web_port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    )
+    .accepting_on(web_port, Duration::from_secs(10))
+    .expect("python http.server");
+    let hang = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hang_port = hang.local_addr().unwrap().port();
+    let checks = |hanging_url: &str| {
+        format!(
+            r#"{{ "checks": [
+                {{ "name": "web", "url": "http://127.0.0.1:{web_port}/", "max_ms": 5000 }},
+                {{ "name": "hanging", "url": "{hanging_url}", "timeout": 3 }},
+                {{ "name": "imaps port", "tcp": "127.0.0.1:{imaps}" }},
+                {{ "name": "imaps cert", "tls": "127.0.0.1:{imaps}", "ca_file": "{ca}", "min_days": 10 }},
+                {{ "name": "dns", "dns": "mail2.example.test", "nameserver": "127.0.0.1:{dns}", "expect": ["127.0.0.3"] }}
+            ] }}"#,
+            imaps = mail.imaps_port,
+            ca = mail.ca_file(),
+            dns = bind.port,
+        )
+    };
+    let file = dir.path().join("checks.json");
+    std::fs::write(&file, checks(&format!("http://127.0.0.1:{hang_port}/"))).unwrap();
+    let monitor = |extra: &[&str]| {
+        let mut cmd = Command::new(common::netscript_bin());
+        cmd.arg(common::repo_root().join("scripts/site_monitor.rhai"))
+            .arg(&file)
+            .args(["--alert-to", "bob@example.test", "--smtp-host", "127.0.0.1"])
+            .args(["--smtp-port", &mail.plain_port.to_string(), "--smtp-tls", "none"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = std::time::Instant::now();
+        let out = common::wait_with_limit(cmd.spawn().unwrap(), Duration::from_secs(60));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code().unwrap_or(-1), stdout, stderr, started.elapsed())
+    };
+    let (status, out, err, took) = monitor(&["--json"]);
+    assert_eq!(status, 1, "{out}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let checks_out = report["checks"].as_array().unwrap();
+    let by_name = |name: &str| checks_out.iter().find(|c| c["name"] == name).unwrap_or_else(|| panic!("{name}: {out}"));
+    for name in ["web", "imaps port", "imaps cert", "dns"] {
+        let c = by_name(name);
+        assert_eq!(c["up"], true, "{c}");
+        assert!(c["ms"].as_u64().unwrap() < 1500, "{name} waited for the hanging check: {c}");
+    }
+    assert!(by_name("imaps cert")["detail"].as_str().unwrap().ends_with("days left"), "{out}");
+    let hanging = by_name("hanging");
+    assert_eq!(hanging["up"], false);
+    assert!(hanging["detail"].as_str().unwrap().starts_with("Timeout"), "{hanging}");
+    assert!((2900..3900).contains(&hanging["ms"].as_u64().unwrap()), "{hanging}");
+    assert!(took < Duration::from_secs(5), "the run took {took:?}");
+    let alerts = mail.wait_for_messages("bob", 1);
+    let alert = String::from_utf8_lossy(&alerts[0]);
+    assert!(
+        alert.contains("Subject: site monitor: DOWN: 1 of 1 changed") && alert.contains("hanging: up -> down"),
+        "{alert}"
+    );
+
+    // Unchanged: no mail.
+    let (status, out, err, _) = monitor(&[]);
+    assert_eq!(status, 1, "{out}\n{err}");
+    assert!(out.contains("4 up, 1 down, no change"), "{out}");
+    // The hanging one replaced by a working URL: "back up", one more mail, exit 0.
+    std::fs::write(&file, checks(&format!("http://127.0.0.1:{web_port}/"))).unwrap();
+    let (status, out, err, _) = monitor(&["--once"]);
+    assert_eq!(status, 0, "{out}\n{err}");
+    assert!(out.contains("5 up, 0 down, 1 changed, alert sent"), "{out}");
+    let alerts = mail.wait_for_messages("bob", 2);
+    assert_eq!(alerts.len(), 2, "a mail was sent for the unchanged run");
+    let back = alerts.iter().map(|m| String::from_utf8_lossy(m).into_owned()).find(|m| m.contains("back up")).unwrap();
+    assert!(back.contains("hanging: down -> up"), "{back}");
+    drop(web);
+    drop(hang);
+    // A broken checks file is a usage error.
+    std::fs::write(&file, "[{\"name\": \"x\"}]").unwrap();
+    let (status, _, err, _) = monitor(&[]);
+    assert_eq!(status, 2);
+    assert!(err.contains("give one of url, tls, dns, tcp"), "{err}");
 }

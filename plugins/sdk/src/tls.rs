@@ -14,6 +14,8 @@
 //!   STARTTLS once the protocol said so).
 //! - [`describe`]: a rustls failure in words a user can act on.
 //! - [`server_config`]: a server's certificate chain and key from PEM files.
+//! - [`inspect`]: a server's certificate and whether the trust rules accept it, whatever
+//!   the answer (a monitor wants the dates of an expired certificate too).
 
 use crate::error::{CommonError, CommonKind};
 use crate::options::Options;
@@ -121,16 +123,127 @@ pub fn client_config(protocol: &str, trust: &Trust) -> Result<Arc<rustls::Client
     };
     let verifier =
         Arc::new(TrustVerifier { provider: provider.clone(), insecure: trust.insecure, extra, inner: OnceLock::new() });
+    let config = Arc::new(config_with(protocol, provider, verifier, &trust.alpn)?);
+    configs.lock().unwrap_or_else(|e| e.into_inner()).insert(trust.clone(), config.clone());
+    Ok(config)
+}
+
+/// A client configuration verifying with `verifier`.
+fn config_with(
+    protocol: &str,
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<dyn ServerCertVerifier>,
+    alpn: &[Vec<u8>],
+) -> Result<rustls::ClientConfig, CommonError> {
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| CommonError::new(CommonKind::TlsError, protocol, format!("TLS set-up: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    config.alpn_protocols = trust.alpn.clone();
-    let config = Arc::new(config);
-    configs.lock().unwrap_or_else(|e| e.into_inner()).insert(trust.clone(), config.clone());
+    config.alpn_protocols = alpn.to_vec();
     Ok(config)
+}
+
+/// A server's certificate as [`inspect`] found it.
+#[derive(Clone, Debug)]
+pub struct CertificateReport {
+    /// The subject's distinguished name (`CN=example.com`).
+    pub subject: String,
+    /// The issuer's distinguished name.
+    pub issuer: String,
+    /// The DNS names and IP addresses it is for (subject alternative names).
+    pub names: Vec<String>,
+    /// Valid from, in seconds since 1970.
+    pub not_before: i64,
+    /// Valid until, in seconds since 1970.
+    pub not_after: i64,
+    /// `None` when the trust rules accept it for the host; else why not, in words.
+    pub problem: Option<String>,
+}
+
+/// Records the certificate a server presents and what the real verifier says of it, and
+/// lets the handshake go on whatever that is (signatures are still checked).
+#[derive(Debug)]
+struct Recording {
+    verifier: TrustVerifier,
+    seen: Mutex<Option<(CertificateDer<'static>, Result<(), TlsFailure>)>>,
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, TlsFailure> {
+        let verdict =
+            self.verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ());
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some((end_entity.clone().into_owned(), verdict));
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsFailure> {
+        self.verifier.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsFailure> {
+        self.verifier.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.verifier.supported_verify_schemes()
+    }
+}
+
+/// Runs a TLS handshake as a client of `host` on a connected `stream` and reports the
+/// server's certificate and whether `trust` accepts it for `host` (expired, another name,
+/// an unknown issuer — in the words of [`describe`]). The handshake completes either way.
+/// Errors: `TlsError` when no handshake is possible (not TLS, no common cipher),
+/// `InvalidArgument` for a host that is no valid server name, `ConnectionClosed`.
+pub async fn inspect<S>(protocol: &str, trust: &Trust, host: &str, stream: S) -> Result<CertificateReport, CommonError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let provider = provider();
+    let extra = match &trust.ca_file {
+        Some(path) => read_certs(protocol, path, "ca_file")?,
+        None => Vec::new(),
+    };
+    let recording = Arc::new(Recording {
+        verifier: TrustVerifier { provider: provider.clone(), insecure: false, extra, inner: OnceLock::new() },
+        seen: Mutex::new(None),
+    });
+    let config = Arc::new(config_with(protocol, provider, recording.clone(), &trust.alpn)?);
+    let tls = handshake(protocol, config, host, stream).await?;
+    drop(tls);
+    let seen = recording.seen.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let Some((cert, verdict)) = seen else {
+        return Err(CommonError::new(CommonKind::TlsError, protocol, format!("{host} presented no certificate")));
+    };
+    let (_, x509) = x509_parser::parse_x509_certificate(cert.as_ref()).map_err(|e| {
+        CommonError::new(CommonKind::TlsError, protocol, format!("the certificate of {host} cannot be read: {e}"))
+    })?;
+    Ok(CertificateReport {
+        subject: x509.subject().to_string(),
+        issuer: x509.issuer().to_string(),
+        names: names_of(&cert),
+        not_before: x509.validity().not_before.timestamp(),
+        not_after: x509.validity().not_after.timestamp(),
+        problem: verdict.err().map(|e| describe(&e, host)),
+    })
 }
 
 fn warn_insecure_once(protocol: &str) {
@@ -195,9 +308,11 @@ pub fn describe(err: &TlsFailure, host: &str) -> String {
                 let names: Vec<&str> = presented.iter().map(|n| bare_name(n)).collect();
                 format!("the certificate of {host} is for {}, not {host}: connect with one of those names", names.join(", "))
             }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                format!("the certificate of {host} is not for the name {host}")
-            }
+            CertificateError::NotValidForNameContext { .. } => format!(
+                "the certificate of {host} names no host (no subject alternative name; the common name alone \
+                 is not used by TLS clients): make it with a subjectAltName for {host}"
+            ),
+            CertificateError::NotValidForName => format!("the certificate of {host} is not for the name {host}"),
             CertificateError::ExpiredContext { not_after, .. } => {
                 format!("the certificate of {host} expired on {}", date(*not_after))
             }

@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+mod certificate; // get_server_certificate: a TLS server's certificate, dates and trust
 mod connection; // the script methods of connections and listeners
 mod datagram; // datagram sockets shared by UDP and Unix datagrams
 mod error; // SocketError: the one error enum and its script kinds
@@ -37,6 +38,7 @@ fn register_all(m: &mut ModuleBuilder) {
     );
     net::register_constants(m);
     lookup::register(m);
+    certificate::register(m);
     tcp::register(m);
     udp::register(m);
     unix::register(m);
