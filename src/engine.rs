@@ -8,7 +8,10 @@
 use crate::host::HostServices;
 use crate::permissions::Permissions;
 use crate::plugins::{self, LoadedPlugin, PluginLoadError, PluginSource};
-use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, OptimizationLevel, ParseError, Scope, Token, AST};
+use netscript_sdk::rhai::{
+    Dynamic, Engine, EvalAltResult, Expr, ImmutableString, Module, OptimizationLevel, ParseError, Scope, Shared, Stmt,
+    Token, AST,
+};
 use netscript_sdk::PluginInfo;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -190,9 +193,28 @@ impl Runtime {
 
     /// Runs a compiled script; its functions become callable from closures on other threads.
     pub fn run(&self, scope: &mut Scope, ast: &Arc<AST>) -> Result<Dynamic, ScriptFailure> {
-        self.host.set_library(ast.clone());
+        self.host.set_library(ast.clone(), self.top_level_imports(ast));
         self.host.set_interrupted(false);
         self.engine.eval_ast_with_scope::<Dynamic>(scope, ast).map_err(classify)
+    }
+
+    /// The modules `ast` imports at its top level with a constant path (`import "std/retry"
+    /// as retry;`), resolved as its run resolves them (the resolver caches each module, so
+    /// both get the same one), for closures that native code calls. One that cannot be
+    /// resolved is left out: the run's own `import` reports why.
+    fn top_level_imports(&self, ast: &AST) -> Vec<(ImmutableString, Shared<Module>)> {
+        let mut imports = Vec::new();
+        for stmt in ast.statements() {
+            let Stmt::Import(import, pos) = stmt else { continue };
+            let (Expr::StringConstant(path, _), alias) = &**import else { continue };
+            if alias.name.is_empty() {
+                continue;
+            }
+            if let Ok(module) = self.engine.module_resolver().resolve(&self.engine, ast.source(), path, *pos) {
+                imports.push((alias.name.clone(), module));
+            }
+        }
+        imports
     }
 
     /// Compiles and runs `source` with `args`.

@@ -4,7 +4,9 @@
 
 use crate::permissions::Permissions;
 use netscript_sdk::error::CommonError;
-use netscript_sdk::rhai::{Dynamic, Engine, EvalAltResult, FnPtr, AST};
+use netscript_sdk::rhai::{
+    Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Module, NativeCallContext, Position, Shared, AST,
+};
 use netscript_sdk::Host;
 use std::cell::RefCell;
 use std::future::Future;
@@ -28,8 +30,9 @@ pub struct HostServices {
     traced: Vec<String>,
     interrupted: AtomicBool,
     engine: OnceLock<Arc<Engine>>,
-    /// The script functions closures may call (the running script's, or the REPL's so far).
-    library: RwLock<Arc<AST>>,
+    /// The script functions closures may call (the running script's, or the REPL's so far),
+    /// and the modules it imports.
+    library: RwLock<Arc<Library>>,
     /// Bumped by every `set_library`: threads keep their own handle on the library until it
     /// changes, so a closure call takes no shared lock (server handlers call thousands a
     /// second on every core).
@@ -39,11 +42,20 @@ pub struct HostServices {
     sources: RwLock<Vec<(String, Arc<str>)>>,
 }
 
+/// What a closure called from native code (on any thread) can reach besides its own
+/// captures: the script's functions and the modules it imported at its top level (`import
+/// "std/retry" as retry;` works inside a `parallel` closure or a server handler, which Rhai
+/// would otherwise call with no imports at all).
+pub struct Library {
+    ast: Arc<AST>,
+    imports: Vec<(ImmutableString, Shared<Module>)>,
+}
+
 thread_local! {
     /// This thread's handle on the library, with the version it was taken at. An `Rc` around
     /// the `Arc` on purpose: a call clones it without an atomic operation.
     #[allow(clippy::redundant_allocation)]
-    static LIBRARY: RefCell<Option<(u64, Rc<Arc<AST>>)>> = const { RefCell::new(None) };
+    static LIBRARY: RefCell<Option<(u64, Rc<Arc<Library>>)>> = const { RefCell::new(None) };
 }
 
 impl HostServices {
@@ -55,7 +67,7 @@ impl HostServices {
             traced,
             interrupted: AtomicBool::new(false),
             engine: OnceLock::new(),
-            library: RwLock::new(Arc::new(AST::empty())),
+            library: RwLock::new(Arc::new(Library { ast: Arc::new(AST::empty()), imports: Vec::new() })),
             library_version: AtomicU64::new(0),
             sources: RwLock::new(Vec::new()),
         }));
@@ -83,15 +95,16 @@ impl HostServices {
         }
     }
 
-    /// Makes `ast`'s functions callable from closures run on other threads.
-    pub fn set_library(&self, ast: Arc<AST>) {
-        *self.library.write().unwrap_or_else(|e| e.into_inner()) = ast;
+    /// Makes `ast`'s functions, and the modules it imports (`imports`: alias → module),
+    /// reachable from closures run on other threads.
+    pub fn set_library(&self, ast: Arc<AST>, imports: Vec<(ImmutableString, Shared<Module>)>) {
+        *self.library.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Library { ast, imports });
         self.library_version.fetch_add(1, Ordering::Release);
     }
 
     /// The library as this thread last saw it, taken again when it has changed since.
     #[allow(clippy::redundant_allocation)] // see `LIBRARY`
-    fn library(&self) -> Rc<Arc<AST>> {
+    fn library(&self) -> Rc<Arc<Library>> {
         let version = self.library_version.load(Ordering::Acquire);
         LIBRARY.with(|cached| {
             let mut cached = cached.borrow_mut();
@@ -212,8 +225,16 @@ impl Host for HostServices {
             source.map(|(name, text)| (name.as_str(), text.as_ref())),
         )
     }
-    fn call_fn(&self, f: &FnPtr, args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
+    fn call_fn(&self, f: &FnPtr, mut args: Vec<Dynamic>) -> Result<Dynamic, Box<EvalAltResult>> {
         let library = self.library();
-        f.call::<Dynamic>(self.engine(), &library, args)
+        let engine = self.engine();
+        // `FnPtr::call`, with the script's imports on the stack as well as its functions.
+        let mut global = engine.new_global_runtime_state();
+        global.lib.push(library.ast.shared_lib().clone());
+        for (alias, module) in &library.imports {
+            global.push_import(alias.clone(), module.clone());
+        }
+        let context = NativeCallContext::new_with_all_fields(engine, f.fn_name(), None, &global, Position::NONE);
+        f.call_raw(&context, None, &mut args)
     }
 }

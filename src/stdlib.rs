@@ -11,6 +11,7 @@ use std::sync::Mutex;
 /// The embedded modules: import path → source.
 pub const MODULES: &[(&str, &str)] = &[
     ("std/args", include_str!("../stdlib/args.rhai")),
+    ("std/mail", include_str!("../stdlib/mail.rhai")),
     ("std/report", include_str!("../stdlib/report.rhai")),
     ("std/retry", include_str!("../stdlib/retry.rhai")),
     ("std/state", include_str!("../stdlib/state.rhai")),

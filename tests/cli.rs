@@ -156,6 +156,25 @@ fn parallel_closures_share_a_captured_helper_closure_that_waits() {
     assert_eq!(r.stdout, "[0, 2, 4, 6, 8, 10, 12, 14]\n");
 }
 
+/// A closure run by native code (`parallel`, `task`, a callback) sees the script's imports:
+/// Rhai would call it with none ("Module not found").
+#[test]
+fn imported_modules_reach_closures_on_other_threads() {
+    let dir = common::temp_dir();
+    std::fs::write(dir.path().join("triple.rhai"), "fn triple(x) { x * 3 }").unwrap();
+    let main = dir.path().join("main.rhai");
+    std::fs::write(
+        &main,
+        r#"import "std/retry" as retry;
+           import "triple" as t;
+           print(parallel([1, 2], |x| retry::run(|| t::triple(x))));
+           print(task(|| t::triple(5)).join());"#,
+    )
+    .unwrap();
+    let r = run(&[main.to_str().unwrap()]).ok();
+    assert_eq!(r.stdout, "[3, 6]\n15\n");
+}
+
 #[test]
 fn closures_on_worker_threads_can_call_script_functions() {
     let r = eval("fn double(x) { x * 2 } print(parallel([1, 2], |x| double(x)));").ok();
@@ -312,7 +331,8 @@ fn doc_examples_parse_and_offline_ones_run() {
     let reference = netscript::docs::Reference::of(&runtime);
     assert!(reference.modules.len() >= 7, "{:?}", reference.modules.keys());
     let dir = common::temp_dir();
-    let offline = ["json", "base64", "time", "addr", "hash", "std/args", "std/report", "std/retry", "std/state"];
+    let offline =
+        ["json", "base64", "time", "addr", "hash", "std/args", "std/mail", "std/report", "std/retry", "std/state"];
     let mut ran = 0;
     for (module, docs) in &reference.modules {
         let named =
