@@ -392,6 +392,15 @@ fn the_tour_runs_offline() {
     let dir = common::temp_dir();
     let r = common::run_in(&[common::repo_root().join("scripts/tour.rhai").to_str().unwrap()], Some(dir.path())).ok();
     assert!(r.stdout.contains("tour complete"), "{}", r.stdout);
+    // Every part at work: the echo server, the HTTP API, the SMTP exchange and the parse.
+    for part in [
+        "answered three clients at once: [\"ALPHA\", \"BETA\", \"GAMMA\"]",
+        "GET /net → 200",
+        "the server received \"Grüße from the tour\" from tour@example.com, 1 attachment (report.csv)",
+        "hq    192.0.2.0/26      62",
+    ] {
+        assert!(r.stdout.contains(part), "{part}: {}", r.stdout);
+    }
 }
 
 /// Regression: `sleep(1e300)` raised `PluginError: … cannot convert float seconds to
