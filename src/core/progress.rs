@@ -20,9 +20,18 @@ impl Bar {
             Some(n) => indicatif::ProgressBar::new(n),
             None => indicatif::ProgressBar::no_length(),
         };
-        if !std::io::stderr().is_terminal() {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        }
+        // Bars of closures running at once (`parallel` over folders, transfers) each keep a
+        // line of their own: one set of lines for the process.
+        static BARS: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
+        let bars = BARS.get_or_init(|| {
+            let target = if std::io::stderr().is_terminal() {
+                indicatif::ProgressDrawTarget::stderr()
+            } else {
+                indicatif::ProgressDrawTarget::hidden()
+            };
+            indicatif::MultiProgress::with_draw_target(target)
+        });
+        let bar = bars.add(bar);
         let template = if bytes {
             "{msg} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}"
         } else {
