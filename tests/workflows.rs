@@ -375,44 +375,62 @@ fn backup_mail_with_no_smtp_server_still_backs_up_and_exits_3() {
 fn backup_mail_killed_at_20_random_moments_never_corrupts_and_ends_with_each_message_once() {
     let s = Setup::start();
     let seeded: Vec<Vec<u8>> = (1..=415).map(|n| message(n, 6_000)).collect();
-    s.mail.seed(CAROL, None, &seeded[..100]);
-    let (status, out, err) = s.run(&[]);
-    assert_eq!(status, 0, "{out}\n{err}");
-    // How long a run with 15 new messages takes on this machine now: the kills fall within
-    // it (a loaded machine is slower; fixed moments would then all fall before the fetch).
-    s.mail.seed(CAROL, None, &seeded[100..115]);
-    let started = std::time::Instant::now();
-    let (status, out, err) = s.run(&[]);
-    assert_eq!(status, 0, "{out}\n{err}");
-    let span = (started.elapsed().as_millis() as u64 * 6 / 5).max(50);
+    s.mail.seed(CAROL, None, &seeded[..115]);
     // A small generator of its own (no rand crate in the tests): the moments vary per run
     // and are printed, so a failure can be replayed.
     let mut x = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let mut next = move |below: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % below.max(1)
+    };
     let state_file = s.archive().join(".state.json");
+    let inbox = s.archive().join("INBOX");
+    let remote = s.ftp.home(FTP_USER).join("mail-backup/INBOX");
+    let count = |dir: &Path| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
     let (mut mid_fetch, mut mid_upload) = (0, 0);
     for trial in 0..20 {
         // 15 new messages each time: every run has mail to fetch and files to upload.
         let there = 115 + 15 * trial;
         s.mail.seed(CAROL, None, &seeded[there..there + 15]);
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let after = Duration::from_millis(x % span);
+        // The moment: a random time into the run, or a random point of its fetch (after the
+        // k-th new file in the archive) or of its upload (after the k-th new file on FTP) —
+        // whatever the machine's speed, every phase gets killed in.
+        let (archived_before, uploaded_before) = (count(&inbox), count(&remote));
         let mut child = s.command(&[]).spawn().unwrap();
-        std::thread::sleep(after);
+        let how = match next(3) {
+            0 => {
+                let after = Duration::from_millis(next(400));
+                std::thread::sleep(after);
+                format!("after {after:?}")
+            }
+            phase => {
+                let (dir, before) = if phase == 1 { (&inbox, archived_before) } else { (&remote, uploaded_before) };
+                let k = 1 + next(12) as usize;
+                let start = std::time::Instant::now();
+                while count(dir) < before + k
+                    && child.try_wait().unwrap().is_none()
+                    && start.elapsed() < Duration::from_secs(30)
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                format!("once {k} new files were {}", if phase == 1 { "archived" } else { "uploaded" })
+            }
+        };
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         if state_file.exists() {
             let text = std::fs::read_to_string(&state_file).unwrap();
-            assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "trial {trial} ({after:?}): {text}");
+            assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok(), "trial {trial} ({how}): {text}");
         }
         let whole = assert_whole(&s, &seeded);
         let uploaded = s.uploaded("INBOX").len();
         mid_fetch += usize::from(whole < there + 15);
         mid_upload += usize::from(whole == there + 15 && uploaded < whole);
-        eprintln!("trial {trial}: killed after {after:?}, {whole} of {} archived, {uploaded} uploaded", there + 15);
+        eprintln!("trial {trial}: killed {how}, {whole} of {} archived, {uploaded} uploaded", there + 15);
     }
-    eprintln!("{mid_fetch} runs killed while fetching, {mid_upload} while uploading (a whole run: {span} ms)");
+    eprintln!("{mid_fetch} runs killed while fetching, {mid_upload} while uploading");
     assert!(mid_fetch > 0 && mid_upload > 0, "{mid_fetch} kills mid-fetch, {mid_upload} mid-upload");
     let (status, out, err) = s.run(&["--json"]);
     assert_eq!(status, 0, "{out}\n{err}");
@@ -421,7 +439,6 @@ fn backup_mail_killed_at_20_random_moments_never_corrupts_and_ends_with_each_mes
     let uids: std::collections::BTreeSet<u64> = index.iter().map(|e| e["uid"].as_u64().unwrap()).collect();
     assert_eq!((index.len(), uids.len()), (415, 415));
     assert_eq!(s.uploaded("INBOX"), s.archived("INBOX"));
-    let remote = s.ftp.home(FTP_USER).join("mail-backup/INBOX");
     assert!(std::fs::read_dir(&remote).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part")));
     // No temp file left in the archive either.
     assert!(std::fs::read_dir(s.archive().join("INBOX")).unwrap().all(|e| {

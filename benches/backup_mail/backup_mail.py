@@ -100,17 +100,12 @@ FETCH_UID = re.compile(rb"UID (\d+)")
 
 
 def header_fields(raw):
+    """(date in RFC 3339, the sender's address, the subject decoded, the Message-ID)."""
     head = BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
-    date = ""
-    if head["Date"]:
-        try:
-            date = email.utils.parsedate_to_datetime(str(head["Date"])).isoformat().replace("+00:00", "Z")
-        except (TypeError, ValueError):
-            pass
-    sender = ""
-    if head["From"] and head["From"].addresses:
-        sender = head["From"].addresses[0].addr_spec
-    return date, sender, str(head["Subject"] or ""), str(head["Message-ID"] or "").strip()
+    date, sender, subject, message_id = head["Date"], head["From"], head["Subject"], head["Message-ID"]
+    return (date.datetime.isoformat().replace("+00:00", "Z") if date and date.datetime else "",
+            sender.addresses[0].addr_spec if sender and sender.addresses else "",
+            str(subject or ""), str(message_id or "").strip())
 
 
 def backup_folder(imap, folder, archive, known, batch):
