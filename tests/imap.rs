@@ -923,3 +923,27 @@ fn move_without_the_move_capability_is_uid_copy_store_and_expunge_and_literals_w
     );
     assert!(!out.stderr.contains("peer-pw-5150"), "{}", out.stderr);
 }
+
+/// `uid_expunge` removes the given UIDs marked `\Deleted` and leaves another client's
+/// `\Deleted` message alone (`expunge()` takes it too).
+#[test]
+fn uid_expunge_removes_only_the_given_deleted_messages() {
+    let (servers, _sample) = seeded();
+    let script = format!(
+        r#"let c = {connect};
+        c.login("carol@example.test", "{pw}");
+        c.select("INBOX");
+        c.uid_store([2, 3], "+FLAGS.SILENT", "(\\Deleted)");
+        print(c.uid_expunge([2]));
+        print(c.uid_search("ALL"));
+        print(c.uid_search("DELETED"));
+        c.expunge();
+        print(c.uid_search("ALL"));
+        try {{ c.uid_expunge("x"); }} catch (e) {{ print(e.kind); }}
+        c.logout();"#,
+        connect = imaps(&servers),
+        pw = CAROL_PW
+    );
+    let out = run(&["-e", &script]).ok().stdout;
+    assert_eq!(out, "[2]\n[1, 3, 4]\n[3]\n[1, 4]\nInvalidArgument\n");
+}

@@ -569,6 +569,27 @@ impl ImapClient {
         })
     }
 
+    /// UID EXPUNGE (UIDPLUS, RFC 4315): removes those of `ids` (UIDs) that are marked
+    /// \Deleted, and no other message; the sequence numbers expunged, in the server's order.
+    pub fn uid_expunge(&self, ids: &Dynamic) -> ImapResult<Array> {
+        let set = args::id_set(ids)?;
+        let address = self.address();
+        self.run("UID EXPUNGE", async |s| {
+            if !s.has("UIDPLUS") {
+                return Err(ImapError::NotSupported(format!(
+                    "{address} does not offer UIDPLUS (UID EXPUNGE): expunge() removes every \\Deleted message"
+                )));
+            }
+            let expunged = s
+                .call("EXPUNGE", &[Arg::Raw("UID EXPUNGE"), Arg::Raw(&set)], |r| match r {
+                    Response::Expunge(n) => Some(Dynamic::from_int(INT::from(*n))),
+                    _ => None,
+                })
+                .await?;
+            Ok(expunged)
+        })
+    }
+
     /// EXPUNGE: the sequence numbers expunged, in the server's order.
     pub fn expunge(&self) -> ImapResult<Array> {
         self.run("EXPUNGE", async |s| {

@@ -417,6 +417,12 @@ pub fn register(m: &mut ModuleBuilder) {
         |c: &mut ImapClient| -> ScriptResult<Array> { err(c.expunge()) },
     );
     m.method(
+        "uid_expunge",
+        &["ids"],
+        "UID EXPUNGE (UIDPLUS): removes those of `ids` (UIDs) that are marked `\\Deleted`, and no other message — `expunge()` would also remove what another client marked. Returns the sequence numbers the server reported.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nc.uid_store([7, 9], \"+FLAGS\", \"\\\\Deleted\");\nprint(c.uid_expunge([7, 9]));\n```\n\nErrors: `IMAPError` (UIDPLUS not offered; nothing selected), `InvalidArgument` (ids), `IMAPAbort`, `Timeout`.",
+        |c: &mut ImapClient, ids: Dynamic| -> ScriptResult<Array> { err(c.uid_expunge(&ids)) },
+    );
+    m.method(
         "idle",
         &["seconds"],
         "IDLE for up to `seconds`: returns the events that came (`#{ type, n }`: `\"exists\"` for new mail, `\"expunge\"`, `\"fetch\"`), or `()` when nothing did.\n\n```rhai\nlet c = imap::connect(\"127.0.0.1\", 143);\nc.login(\"ann\", env(\"IMAP_PASSWORD\"));\nc.select(\"INBOX\");\nlet events = c.idle(60);\nif events != () { print(\"new mail\"); }\n```\n\nServers end an IDLE after about 30 minutes (RFC 2177): keep `seconds` below that and call `idle` again.\n\nErrors: `IMAPError` (IDLE not offered), `InvalidArgument` (seconds), `IMAPAbort`, `Timeout`.",
