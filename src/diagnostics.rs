@@ -266,13 +266,26 @@ pub fn nearest_names(called: &str, names: &[String]) -> Vec<String> {
     scored.into_iter().take(5).map(|(_, n)| n.clone()).collect()
 }
 
-/// The position of the error: the innermost known one.
-fn position_of(err: &EvalAltResult) -> Position {
-    let inner = innermost(err).position();
-    if inner.is_none() {
-        err.position()
-    } else {
-        inner
+/// The position of the error in the script `name`: the innermost known one there. An error
+/// raised inside a function of another source (an imported module: `std/state`, a file)
+/// is shown at the script's call into it — that module's line numbers mean nothing against
+/// the script's text.
+fn position_of(err: &EvalAltResult, name: &str) -> Position {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, source, inner, pos) => {
+            if source.is_empty() || source == name {
+                let inside = position_of(inner, name);
+                if inside.is_none() {
+                    *pos
+                } else {
+                    inside
+                }
+            } else {
+                *pos
+            }
+        }
+        EvalAltResult::ErrorInModule(_, _, pos) => *pos,
+        other => other.position(),
     }
 }
 
@@ -285,8 +298,8 @@ pub fn render_handler_failure(engine: &Engine, err: &EvalAltResult, source: Opti
         None => message,
     };
     let text = match source {
-        Some((name, text)) => render_at(&kind, &message, position_of(err), text, name),
-        None => render_at(&kind, &message, position_of(err), "", "script"),
+        Some((name, text)) => render_at(&kind, &message, position_of(err, name), text, name),
+        None => render_at(&kind, &message, position_of(err, "script"), "", "script"),
     };
     netscript_sdk::host().redact(text.trim_end())
 }
@@ -298,7 +311,7 @@ pub fn render(runtime: &Runtime, failure: &ScriptFailure, source: &str, name: &s
         ScriptFailure::Runtime(e) => {
             let (k, m) = kind_and_message(runtime, e);
             let m = closure_call_hint(&m, source).unwrap_or(m);
-            (k, m, position_of(e))
+            (k, m, position_of(e, name))
         }
         ScriptFailure::Exit(code) => return format!("exit({code})\n"),
     };

@@ -247,13 +247,43 @@ fn backup_mail_usage_errors_and_a_second_run_exit_2_and_1() {
     assert_eq!(status, 1, "{out}\n{err}");
     assert!(err.contains("another run is still going"), "{err}");
     holder.stop();
-    // A wrong password: exit 1 and the password nowhere.
-    let mut cmd = s.command(&[]);
+    // A wrong password: exit 1, the password nowhere, and the report still says so.
+    let plain = s.mail.plain_port.to_string();
+    let mut cmd = s.command(&[
+        "--report-to",
+        "bob@example.test",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &plain,
+        "--smtp-tls",
+        "none",
+    ]);
     cmd.env("IMAP_PASSWORD", "not-the-password-xyz");
     let out = common::wait_with_limit(cmd.spawn().unwrap(), Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("IMAPError") && !said.contains("not-the-password-xyz"), "{said}");
+    let report = String::from_utf8_lossy(&s.mail.wait_for_messages("bob", 1)[0]).into_owned();
+    assert!(report.contains("FAILED") && report.contains("IMAPError"), "{report}");
+    assert!(!report.contains("not-the-password-xyz"));
+    // FTP named without its password: a usage error before any work.
+    let mut cmd = s.command(&[]);
+    cmd.env_remove("FTP_PASSWORD");
+    let out = common::wait_with_limit(cmd.spawn().unwrap(), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FTP_PASSWORD"));
+    // An empty ARCHIVE is refused (it would be the current folder or /).
+    let out = common::run(&[
+        common::repo_root().join("scripts/backup_mail.rhai").to_str().unwrap(),
+        "",
+        "--imap-host",
+        "x",
+        "--user",
+        "y",
+    ]);
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("ARCHIVE: the value is empty"), "{}", out.stderr);
 }
 
 /// Waits until `dir` holds at least `n` files ending in one of `endings`; false when `child`
@@ -556,8 +586,14 @@ fn site_monitor_checks_at_once_and_mails_only_changes_of_state() {
     let (status, out, err, _) = monitor(&[]);
     assert_eq!(status, 1, "{out}\n{err}");
     assert!(out.contains("4 up, 1 down, no change"), "{out}");
-    // The hanging one replaced by a working URL: "back up", one more mail, exit 0.
+    // The hanging one replaced by a working URL while the mail server cannot be reached:
+    // exit 3, and the change is not forgotten — the next run tells it.
     std::fs::write(&file, checks(&format!("http://127.0.0.1:{web_port}/"))).unwrap();
+    let nobody = common::free_port().to_string();
+    let (status, out, err, _) = monitor(&["--smtp-port", &nobody]);
+    assert_eq!(status, 3, "{out}\n{err}");
+    assert!(err.contains("alert to bob@example.test not sent: ConnectionRefused"), "{err}");
+    // Then "back up", one more mail, exit 0.
     let (status, out, err, _) = monitor(&["--once"]);
     assert_eq!(status, 0, "{out}\n{err}");
     assert!(out.contains("5 up, 0 down, 1 changed, alert sent"), "{out}");
@@ -571,7 +607,7 @@ fn site_monitor_checks_at_once_and_mails_only_changes_of_state() {
     std::fs::write(&file, "[{\"name\": \"x\"}]").unwrap();
     let (status, _, err, _) = monitor(&[]);
     assert_eq!(status, 2);
-    assert!(err.contains("give one of url, tls, dns, tcp"), "{err}");
+    assert!(err.contains("give exactly one of \"url\", \"tls\", \"dns\", \"tcp\""), "{err}");
 }
 
 #[test]

@@ -39,7 +39,11 @@
 # With PHASES=1 (default) the first run is also split, RUNS times more per side, interleaved
 # and reported only: "IMAP only" (a fresh archive, no --ftp-host, no --report-to: start-up,
 # IMAP, the files, the index and the state) and then "FTP only" on that archive (no new mail,
-# a fresh FTP folder, no report: start-up, IMAP's check for new mail, the 2001 uploads).
+# a fresh FTP folder, no report: start-up, IMAP's check for new mail, the 2001 uploads),
+# beside the upload step's floor (ftp_floor.py: a raw-socket client sending EPSV, STOR
+# NAME.part, RNFR, RNTO, SIZE for each file of that archive and reading the replies, nothing
+# else; timed from its connect to QUIT, start-up excluded), waiting for each reply, and
+# pipelined (RNFR, RNTO and SIZE in one write).
 # Servers: the test harness's Postfix + Dovecot (`hold_servers_for_a_benchmark`,
 # tests/mail_servers.rs, seeding carol's INBOX with COUNT messages) and pure-ftpd
 # (`hold_ftp_server_for_a_benchmark`, tests/ftp_server.rs), both held at once through
@@ -200,9 +204,20 @@ if [ "$PHASES" = 1 ]; then
             run "$side" "$(prefix "$side")i$r" "$COUNT" ftp; add "ftp:$side"
             line+=$(printf ' FTP only %.0f ms (RSS %s MB, CPU %s ms),' "$MS" "$(mb "$RSS")" "$CPU")
         done
+        for pipelined in 0 1; do
+            "$PY" "$here/ftp_floor.py" 127.0.0.1 "$ftp_port" "$ftp_user" "$ftp_password" "$out/nsi$r/INBOX" "floor$pipelined-$r" "$pipelined" \
+                >"$work/run.out" 2>"$work/run.err" || { echo "ftp_floor.py failed: $(cat "$work/run.err")" >&2; exit 1; }
+            read -r files MS <"$work/run.out"
+            (cd "$ftp_home/floor$pipelined-$r" && find . -maxdepth 1 -type f -printf '%f %s\n' | sort) >"$work/remote.txt"
+            (cd "$out/nsi$r/INBOX" && find . -maxdepth 1 -type f \( -name '*.eml' -o -name index.jsonl \) -printf '%f %s\n' | sort) >"$work/local.txt"
+            [ "$files" = $((COUNT + 1)) ] && cmp -s "$work/local.txt" "$work/remote.txt" \
+                || { echo "ftp_floor.py uploaded $files files, or not the archive's" >&2; exit 1; }
+            T[floor$pipelined]+="$MS "
+            line+=$(printf ' FTP floor%s %.0f ms,' "$([ "$pipelined" = 1 ] && echo " pipelined")" "$MS")
+        done
         echo "${line%,}"
     done
-    echo "checked: the same as a first run's, the FTP folder after the FTP-only run"
+    echo "checked: the same as a first run's, the FTP folder after the FTP-only run; the floor's FTP folders the same $((COUNT + 1)) files at the same sizes"
 fi
 
 echo "mailing $NEW new messages to $mail_user through Postfix (127.0.0.1:$plain_port)…"
@@ -292,6 +307,8 @@ done
 r=$(ratio "$(med first:python)" "$(med first:netscript)")
 echo "first run: python time / netscript: ${r}x (target >= ${TARGET}x) $(verdict "$r" "$TARGET")"
 if [ "$PHASES" = 1 ]; then
+    printf '%-22s %-9s %7.0f ms  (connect to QUIT, start-up excluded; reported only)\n' "upload floor" "raw" "$(med floor0)"
+    printf '%-22s %-9s %7.0f ms  (RNFR, RNTO, SIZE in one write; reported only)\n' "upload floor" "pipelined" "$(med floor1)"
     echo "first run split: python time / netscript: IMAP only $(ratio "$(med imap:python)" "$(med imap:netscript)")x, FTP only $(ratio "$(med ftp:python)" "$(med ftp:netscript)")x (reported only)"
 fi
 r2=$(ratio "$(med incr:python)" "$(med incr:netscript)")

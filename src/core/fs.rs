@@ -12,10 +12,16 @@ fn io_err(what: &str, path: &str, e: &std::io::Error) -> Box<EvalAltResult> {
 }
 
 fn readable(path: &str) -> ScriptResult<PathBuf> {
+    if path.is_empty() {
+        return Err(invalid("fs: the path is empty"));
+    }
     host().check_read(Path::new(path)).map_err(script_error)
 }
 
 fn writable(path: &str) -> ScriptResult<PathBuf> {
+    if path.is_empty() {
+        return Err(invalid("fs: the path is empty"));
+    }
     host().check_write(Path::new(path)).map_err(script_error)
 }
 
