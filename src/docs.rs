@@ -90,7 +90,10 @@ impl Reference {
     fn add_stdlib(&mut self, engine: &netscript_sdk::rhai::Engine) {
         for (path, code) in crate::stdlib::MODULES {
             let Ok(ast) = engine.compile(*code) else { continue };
+            // Shown as `args::parse(…)`: the name a script imports it as; a module whose short
+            // name is a built-in one's (`std/mail` and `mail`) keeps its whole path.
             let short = path.trim_start_matches("std/");
+            let short = if self.modules.contains_key(short) { *path } else { short };
             let entry = self.modules.entry(path.to_string()).or_default();
             entry.doc = strip_comment_markers(ast.doc());
             for f in ast.iter_functions() {
@@ -193,7 +196,9 @@ impl Reference {
             let title = if module_name.is_empty() { "core (no prefix)" } else { module_name };
             let _ = writeln!(out, "# {title}\n");
             if let Some(short) = module_name.strip_prefix("std/") {
-                let _ = writeln!(out, "import \"{module_name}\" as {short};\n");
+                // Not under a built-in module's name, which it would hide (`mail`).
+                let alias = if self.modules.contains_key(short) { format!("{short}kit") } else { short.to_string() };
+                let _ = writeln!(out, "import \"{module_name}\" as {alias};\n");
             }
             if !m.doc.is_empty() {
                 let _ = writeln!(out, "{}\n", m.doc);
@@ -220,8 +225,8 @@ impl Reference {
             }
             let more = match module_name.strip_prefix("std/") {
                 _ if module_name.is_empty() => "FUNCTION".to_string(),
-                Some(short) => format!("{short}::FUNCTION"),
-                None => format!("{module_name}::FUNCTION"),
+                Some(short) if !self.modules.contains_key(short) => format!("{short}::FUNCTION"),
+                _ => format!("{module_name}::FUNCTION"),
             };
             let _ = writeln!(out, "\n`netscript --doc {more}` (`:doc` in the REPL) shows one function whole.");
             return Some(out);

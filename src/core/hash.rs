@@ -1,5 +1,7 @@
-//! `hash::*`: SHA-256, SHA-512 and SHA-1 digests as lower-case hex (Python's
+//! `hash::*`: SHA-256, SHA-512, SHA-1 and MD5 digests as lower-case hex (Python's
 //! `hashlib.sha256(data).hexdigest()`), of data in memory or of a file read in pieces.
+//! SHA digests come from ring (already in the build for TLS), MD5 from RustCrypto's md-5
+//! (published checksums still use it; never for anything secret).
 
 use super::{bytes_of, invalid};
 use netscript_sdk::error::{script_error, CommonError};
@@ -37,9 +39,58 @@ fn file_digest(algorithm: &'static Algorithm, path: &str) -> ScriptResult<String
     Ok(hex(context.finish().as_ref()))
 }
 
+/// The MD5 of the file at `path`, read in pieces.
+fn file_md5(path: &str) -> ScriptResult<String> {
+    use md5::Digest;
+    if path.is_empty() {
+        return Err(invalid("hash: the path is empty"));
+    }
+    let checked = host().check_read(Path::new(path)).map_err(script_error)?;
+    let failed = |e: &std::io::Error| script_error(CommonError::from_io("core", &format!("cannot read '{path}'"), e));
+    let mut file = std::fs::File::open(&checked).map_err(|e| failed(&e))?;
+    let mut hasher = md5::Md5::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| failed(&e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
 /// Registers the `hash` module.
 pub fn register(m: &mut ModuleBuilder) {
-    m.doc("Digests as hex (hashlib's hexdigest): SHA-256, SHA-512, SHA-1, of a string, a blob or a file.");
+    m.doc("Digests as hex (hashlib's hexdigest): SHA-256, SHA-512, SHA-1, MD5, of a string, a blob or a file.");
+    m.pure_func(
+        "md5",
+        &["data"],
+        r#"
+        The MD5 digest of a string (its UTF-8 bytes) or a blob, as lower-case hex
+        (`hashlib.md5(data).hexdigest()`): for comparing with published checksums; MD5 is
+        broken for anything an attacker chooses — use `sha256`.
+        ```rhai
+        print(hash::md5("hello"));   // 5d41402abc4b2a76b9719d911017c592
+        ```
+        Errors: `InvalidArgument` when `data` is neither a string nor a blob."#,
+        |data: Dynamic| -> ScriptResult<String> {
+            use md5::Digest;
+            Ok(hex(&md5::Md5::digest(bytes_of(&data, "hash::md5: data")?)))
+        },
+    );
+    m.func(
+        "md5_file",
+        &["path"],
+        r#"
+        The MD5 digest of the file at `path`, read in pieces (a file of any size).
+        ```rhai
+        fs::write("/tmp/hello.txt", "hello");
+        print(hash::md5_file("/tmp/hello.txt"));   // 5d41402abc4b2a76b9719d911017c592
+        ```
+        Errors: `IoError` (missing, unreadable), `PermissionDenied`, `InvalidArgument`."#,
+        file_md5,
+    );
     for (name, algorithm, python, example) in [
         ("sha256", &SHA256, "hashlib.sha256", "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
         (
@@ -86,5 +137,7 @@ mod tests {
     fn digests_match_known_values() {
         assert_eq!(hex_digest(&SHA256, b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
         assert_eq!(hex_digest(&SHA1_FOR_LEGACY_USE_ONLY, b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        use md5::Digest;
+        assert_eq!(hex(&md5::Md5::digest(b"")), "d41d8cd98f00b204e9800998ecf8427e");
     }
 }

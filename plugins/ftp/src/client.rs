@@ -91,15 +91,25 @@ pub fn failure(address: &str, command: &str, err: suppaftp::FtpError) -> FtpErro
             FtpError::Reply { command: command.to_string(), code: reply_code(&r.body), text: reply_text(&r.body) }
         }
         suppaftp::FtpError::BadResponse => FtpError::Proto(format!("{address}: a reply that is no FTP to {command}")),
+        // suppaftp hands rustls's failure over as text: said in words here, as tls::describe
+        // says it for the other protocols.
         suppaftp::FtpError::SecureError(why) => {
-            let hint = if why.contains("invalid peer certificate") {
-                " — the server's certificate is not trusted (self-signed?): pass its CA as ca_file, or insecure: true"
+            let words = if why.contains("invalid peer certificate") {
+                if why.contains("Expired") {
+                    "the server's certificate has expired".to_string()
+                } else if why.contains("NotValidForName") {
+                    "the server's certificate is not for this host name: connect with a name it is for".to_string()
+                } else {
+                    "the server's certificate is not trusted (self-signed, or issued by a CA this machine does not \
+                     know): pass its CA (or the certificate itself) as ca_file, or insecure: true"
+                        .to_string()
+                }
             } else if why.contains("corrupt message") || why.contains("InvalidContentType") {
-                " — the server did not answer in TLS: a plain port? then tls: \"explicit\" or \"none\""
+                "the server did not answer in TLS: a plain port? then tls: \"explicit\" or \"none\"".to_string()
             } else {
-                ""
+                format!("TLS failed: {why}")
             };
-            FtpError::common(CommonKind::TlsError, format!("{address}: {why}{hint}"))
+            FtpError::common(CommonKind::TlsError, format!("{address}: {words}"))
         }
         suppaftp::FtpError::ConnectionError(io) => {
             if let Some(tls_failure) = tls::failure_in(&io) {

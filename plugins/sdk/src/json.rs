@@ -22,7 +22,7 @@ pub fn from_json(value: Value) -> Dynamic {
 
 /// Rhai value → JSON. `text_of` gives a custom value's text (the host calls the script's
 /// registered `to_string`; without an engine at hand, `Dynamic::to_string` will do).
-/// Errors: `InvalidArgument` (raised by `protocol`) for a NaN or infinite float.
+/// Errors: `InvalidArgument` (raised by `protocol`) for a NaN or infinite float, or a closure.
 pub fn to_json(value: &Dynamic, protocol: &str, text_of: &dyn Fn(&Dynamic) -> String) -> Result<Value, CommonError> {
     to_json_with(value, protocol, &|v| Ok(Value::String(text_of(v))))
 }
@@ -57,6 +57,8 @@ pub fn to_json_with(
         Value::Object(obj)
     } else if let Some(blob) = value.read_lock::<Blob>() {
         Value::Array(blob.iter().map(|b| Value::Number((*b).into())).collect())
+    } else if value.is_fnptr() {
+        return Err(CommonError::invalid_argument(protocol, "json: a closure has no JSON form"));
     } else {
         custom(value)?
     })
