@@ -41,7 +41,9 @@ fn certificate(host: &str, port: INT, options: Map) -> Result<Map, CommonError> 
     out.insert("not_after".into(), Dynamic::from_int(report.not_after));
     out.insert("days_left".into(), Dynamic::from_float((report.not_after - now) as f64 / 86_400.0));
     out.insert("trusted".into(), report.problem.is_none().into());
-    out.insert("problem".into(), report.problem.map_or(Dynamic::UNIT, Dynamic::from));
+    // The trust advice names `insecure: true`, which this function has no use for.
+    let problem = report.problem.map(|p| p.replace(", or `insecure: true` to skip verification", ""));
+    out.insert("problem".into(), problem.map_or(Dynamic::UNIT, Dynamic::from));
     Ok(out)
 }
 
