@@ -2,8 +2,8 @@
 """The floor of the upload step, reported beside it by benches/backup_mail/run.sh: a raw-socket
 FTP client doing the least the step allows for every file of a folder, as backup_mail does
 it (EPSV, STOR NAME.part with the bytes, then RNFR/RNTO/SIZE), reading each reply, parsing
-nothing more, with no listing, no checks on the local side and no TYPE command (the server's
-default is binary for STOR here). PIPELINE=1 sends RNFR, RNTO and SIZE in one write.
+nothing more: one TYPE I after the login, no listing, no checks on the local side.
+PIPELINE=1 sends RNFR, RNTO and SIZE in one write.
 
     ftp_floor.py HOST PORT USER PASSWORD LOCAL_DIR REMOTE_DIR PIPELINE   (prints "files ms")
 """
