@@ -307,6 +307,15 @@ fn ftp_mirror_sends_only_what_changed_both_ways() {
     for name in ["b.txt", "sub/c.bin", "sub/deeper/d.txt"] {
         assert_eq!(std::fs::read(back.join(name)).unwrap(), std::fs::read(local.join(name)).unwrap(), "{name}");
     }
+    // --json: the counts and the actions for a machine.
+    let (status, said) = mirror(&[local_arg, "backup", "--dry-run", "--json"], "ann-secret-pw");
+    assert_eq!(status, Some(0), "{said}");
+    let report: serde_json::Value = serde_json::from_str(&said).unwrap_or_else(|e| panic!("{e}: {said}"));
+    assert_eq!(
+        (report["copied"].as_i64(), report["failed"].as_i64(), report["dry_run"].as_bool()),
+        (Some(0), Some(0), Some(true)),
+        "{said}"
+    );
     // Over 4 connections at once: every file arrives once.
     for i in 0..20 {
         std::fs::write(local.join(format!("many-{i}.txt")), format!("file {i}")).unwrap();
