@@ -31,7 +31,7 @@ pub const DESCRIPTIONS: &[(&str, &str)] =
     &[("", "core functions: ARGS, exit, env, sleep, now, random, task, parallel, progress, plugins")];
 
 /// The names of the core modules; no plugin may take one.
-pub const MODULE_NAMES: &[&str] = &["fs", "json", "base64", "log", "time", "hash"];
+pub const MODULE_NAMES: &[&str] = &["fs", "hash", "json", "base64", "log", "time"];
 
 /// The core modules: (name, module). The unnamed one ("") is global.
 pub fn modules() -> Vec<(&'static str, ModuleBuilder)> {
