@@ -593,10 +593,18 @@ fn site_monitor_checks_at_once_and_mails_only_changes_of_state() {
     let (status, out, err, _) = monitor(&["--smtp-port", &nobody]);
     assert_eq!(status, 3, "{out}\n{err}");
     assert!(err.contains("alert to bob@example.test not sent: ConnectionRefused"), "{err}");
+    // A run without alerting in between (someone looking) does not use the news up.
+    let mut look = Command::new(common::netscript_bin());
+    look.arg(common::repo_root().join("scripts/site_monitor.rhai")).arg(&file).stdin(Stdio::null());
+    let out = common::wait_with_limit(
+        look.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap(),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     // Then "back up", one more mail, exit 0.
     let (status, out, err, _) = monitor(&["--once"]);
     assert_eq!(status, 0, "{out}\n{err}");
-    assert!(out.contains("5 up, 0 down, 1 changed, alert sent"), "{out}");
+    assert!(out.contains("5 up, 0 down, no change, alert sent"), "{out}");
     let alerts = mail.wait_for_messages("bob", 2);
     assert_eq!(alerts.len(), 2, "a mail was sent for the unchanged run");
     let back = alerts.iter().map(|m| String::from_utf8_lossy(m).into_owned()).find(|m| m.contains("back up")).unwrap();
