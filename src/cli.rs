@@ -222,7 +222,12 @@ pub fn main(builtins: fn() -> Vec<PluginInfo>) -> ExitCode {
         };
     }
     let (source, name, args) = if cli.tour {
-        (TOUR.to_string(), "tour.rhai".to_string(), cli.args.clone())
+        // `netscript --tour DIR`: DIR is the tour's argument (clap takes it for FILE).
+        let mut args = cli.args.clone();
+        if let Some(f) = &cli.file {
+            args.insert(0, f.display().to_string());
+        }
+        (TOUR.to_string(), "tour.rhai".to_string(), args)
     } else if let Some(code) = &cli.eval {
         let mut args = cli.args.clone();
         if let Some(f) = &cli.file {

@@ -289,6 +289,26 @@ fn position_of(err: &EvalAltResult, name: &str) -> Position {
     }
 }
 
+/// Where an error shown at a call into another source (an imported module file) was raised:
+/// " — raised in lib/m.rhai:3:5" (a module of the standard library is named alone, its
+/// lines being out of view), or "" when it was raised in the script `name` itself.
+fn raised_elsewhere(err: &EvalAltResult, name: &str) -> String {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, source, inner, _) if source.is_empty() || source == name => {
+            raised_elsewhere(inner, name)
+        }
+        EvalAltResult::ErrorInFunctionCall(_, source, inner, _) => {
+            let at = innermost(inner).position();
+            match (source.starts_with("std/"), at.line(), at.position()) {
+                (false, Some(line), Some(col)) => format!(" — raised in {source}:{line}:{col}"),
+                (false, Some(line), None) => format!(" — raised in {source}:{line}"),
+                _ => format!(" — raised in {source}"),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 /// A server handler's (or a task's) failure as an uncaught error shows it: `kind: message
 /// (file:line:col)`, the source line and a caret, when the script's source is known.
 pub fn render_handler_failure(engine: &Engine, err: &EvalAltResult, source: Option<(&str, &str)>) -> String {
@@ -310,7 +330,7 @@ pub fn render(runtime: &Runtime, failure: &ScriptFailure, source: &str, name: &s
         ScriptFailure::Parse(e) => ("ParseError".to_string(), e.err_type().to_string(), e.position()),
         ScriptFailure::Runtime(e) => {
             let (k, m) = kind_and_message(runtime, e);
-            let m = closure_call_hint(&m, source).unwrap_or(m);
+            let m = closure_call_hint(&m, source).unwrap_or(m) + raised_elsewhere(e, name).as_str();
             (k, m, position_of(e, name))
         }
         ScriptFailure::Exit(code) => return format!("exit({code})\n"),

@@ -97,7 +97,8 @@ impl Reference {
             let entry = self.modules.entry(path.to_string()).or_default();
             entry.doc = strip_comment_markers(ast.doc());
             for f in ast.iter_functions() {
-                if f.access == netscript_sdk::rhai::FnAccess::Private {
+                // Private helpers, and the module's closures (compiled as functions too).
+                if f.access == netscript_sdk::rhai::FnAccess::Private || f.name.starts_with("anon$") {
                     continue;
                 }
                 let doc = f.comments.iter().map(|c| strip_comment_markers(c)).collect::<Vec<_>>().join("\n");
