@@ -201,7 +201,9 @@ impl Runtime {
     /// The modules `ast` imports at its top level with a constant path (`import "std/retry"
     /// as retry;`), resolved as its run resolves them (the resolver caches each module, so
     /// both get the same one), for closures that native code calls. One that cannot be
-    /// resolved is left out: the run's own `import` reports why.
+    /// resolved is left out: the run's own `import` reports why. A module file's own
+    /// top-level code therefore runs before the script's first statement (once: the run's
+    /// `import` finds it cached).
     fn top_level_imports(&self, ast: &AST) -> Vec<(ImmutableString, Shared<Module>)> {
         let mut imports = Vec::new();
         for stmt in ast.statements() {
