@@ -16,6 +16,18 @@ ensure_tool() { # ensure_tool COMMAND [DEBIAN_PACKAGE]
     }
 }
 
+# require_servers COMMAND…: exits 1 unless every server program is installed (./test.sh
+# installs them; a benchmark starts its own, never the system's daemons).
+require_servers() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || {
+            echo "no $tool: install $* as ./test.sh does (it runs no system daemon)" >&2
+            exit 1
+        }
+    done
+}
+
 # median_ms JSON_FILE INDEX: the median of a hyperfine result, in milliseconds.
 median_ms() {
     python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print(f\"{r['median']*1000:.2f}\")" "$1" "$2"

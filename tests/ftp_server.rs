@@ -455,11 +455,7 @@ if mode == "pasv_elsewhere":
 #[test]
 #[ignore = "holds pure-ftpd for a benchmark; needs NETSCRIPT_HOLD_SERVERS=FILE"]
 fn hold_ftp_server_for_a_benchmark() {
-    let Some(file) = std::env::var_os("NETSCRIPT_HOLD_SERVERS") else {
-        eprintln!("NETSCRIPT_HOLD_SERVERS is not set: nothing to hold");
-        return;
-    };
-    let file = std::path::PathBuf::from(file);
+    let Some(file) = common::hold_file() else { return };
     let ftp = FtpServer::start();
     let lines = format!(
         "port={}\nca_file={}\nuser={}\npassword={}\nhome={}\nuser2={}\npassword2={}\nhome2={}\nanon_home={}\n\
@@ -478,18 +474,5 @@ fn hold_ftp_server_for_a_benchmark() {
         ftp.dir.path().join("pure-ftpd.log").display(),
         ftp.pid()
     );
-    let mut tmp = file.clone().into_os_string();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, lines).unwrap_or_else(|e| panic!("write {}: {e}", tmp.display()));
-    std::fs::rename(&tmp, &file).unwrap_or_else(|e| panic!("rename to {}: {e}", file.display()));
-    let started = Instant::now();
-    while file.exists() {
-        if started.elapsed() > Duration::from_secs(30 * 60) {
-            eprintln!("{} still there after 30 minutes: stopping the server", file.display());
-            let _ = std::fs::remove_file(&file);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::hold_until_released(&file, &lines);
 }

@@ -16,7 +16,7 @@ use common::mail_servers::{
     SAMPLE_DRAFT_SUBJECT, SAMPLE_FOLDER, SAMPLE_FOLDER_MUTF7, SAMPLE_SUBJECTS, SAMPLE_TEXTS, SEED_EPOCH, SEED_USER,
 };
 use common::{MailServers, Peer};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Runs `python3 -c CODE ARGS…` and returns its stdout (panics with stderr and `context`).
 fn python(code: &str, args: &[&str], context: impl Fn() -> String) -> String {
@@ -432,11 +432,7 @@ except smtplib.SMTPServerDisconnected as e:
 #[test]
 #[ignore = "holds Postfix + Dovecot for benches/smtp, imap and pop3; needs NETSCRIPT_HOLD_SERVERS=FILE"]
 fn hold_servers_for_a_benchmark() {
-    let Some(file) = std::env::var_os("NETSCRIPT_HOLD_SERVERS") else {
-        eprintln!("NETSCRIPT_HOLD_SERVERS is not set: nothing to hold");
-        return;
-    };
-    let file = std::path::PathBuf::from(file);
+    let Some(file) = common::hold_file() else { return };
     let mail = MailServers::start();
     let dir = mail.dir.path().display().to_string();
     let mut seeded = String::new();
@@ -482,20 +478,7 @@ fn hold_servers_for_a_benchmark() {
         mail.postfix_pid(),
         mail.dovecot_pid()
     ) + &seeded;
-    let mut tmp = file.clone().into_os_string();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, lines).unwrap_or_else(|e| panic!("write {}: {e}", tmp.display()));
-    std::fs::rename(&tmp, &file).unwrap_or_else(|e| panic!("rename to {}: {e}", file.display()));
-    let started = Instant::now();
-    while file.exists() {
-        if started.elapsed() > Duration::from_secs(30 * 60) {
-            eprintln!("{} still there after 30 minutes: stopping the servers", file.display());
-            let _ = std::fs::remove_file(&file);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    common::hold_until_released(&file, &lines);
 }
 
 /// The `n`th message (from 1) a benchmark seeds: fixed headers (`Subject: benchmark message

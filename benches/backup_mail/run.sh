@@ -79,12 +79,7 @@ server_tmpfs=""
 
 ensure_netscript
 ensure_tool /usr/bin/time time
-for tool in postfix dovecot pure-ftpd; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "no $tool: install postfix, dovecot and pure-ftpd as ./test.sh does (it runs no system daemon)" >&2
-        exit 1
-    }
-done
+require_servers postfix dovecot pure-ftpd
 
 work="$(mktemp -d /tmp/ns-bench-backup.XXXXXX)"
 out="$(mktemp -d "$ARCHIVE_TMPDIR/ns-bench-backup-out.XXXXXX")"

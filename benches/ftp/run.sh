@@ -67,10 +67,7 @@ MIRROR="$BENCH_ROOT/scripts/ftp_mirror.rhai"
 ensure_netscript
 ensure_tool /usr/bin/time time
 ensure_tool curl
-command -v pure-ftpd >/dev/null 2>&1 || {
-    echo "no pure-ftpd: install it as ./test.sh does (it runs no system daemon)" >&2
-    exit 1
-}
+require_servers pure-ftpd
 
 work="$(mktemp -d "$LOCAL_DIR/ns-bench-ftp.XXXXXX")"
 cleanup() {

@@ -58,12 +58,7 @@ RSS_LIMIT_MB=64
 
 ensure_netscript
 ensure_tool /usr/bin/time time
-for tool in postfix dovecot; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "no $tool: install postfix and dovecot as ./test.sh does (it runs no system daemon)" >&2
-        exit 1
-    }
-done
+require_servers postfix dovecot
 
 work="$(mktemp -d /tmp/ns-bench-imap.XXXXXX)"
 out="$(mktemp -d "$OUT_TMPDIR/ns-bench-imap-out.XXXXXX")"

@@ -48,12 +48,7 @@ TARGET=2
 
 ensure_netscript
 ensure_tool /usr/bin/time time
-for tool in postfix dovecot; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "no $tool: install postfix and dovecot as ./test.sh does (it runs no system daemon)" >&2
-        exit 1
-    }
-done
+require_servers postfix dovecot
 if [ ! -e "$PLUGIN" ]; then
     echo "building the pop3 plugin outside the workspace (release)…"
     (cd "$BENCH_ROOT" && cp Cargo.lock plugins/pop3/Cargo.lock \

@@ -40,12 +40,7 @@ TARGET=3
 
 ensure_netscript
 ensure_tool /usr/bin/time time
-for tool in postfix dovecot; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "no $tool: install postfix and dovecot as ./test.sh does (it runs no system daemon)" >&2
-        exit 1
-    }
-done
+require_servers postfix dovecot
 
 work="$(mktemp -d /tmp/ns-bench-smtp.XXXXXX)"
 hold="$work/servers.env"

@@ -487,3 +487,33 @@ impl Bind {
         self.peer.pid()
     }
 }
+
+/// For the benchmark hold tests (`hold_…_for_a_benchmark`): the file `NETSCRIPT_HOLD_SERVERS`
+/// names, or `None` (and a line saying so) when it is not set.
+pub fn hold_file() -> Option<PathBuf> {
+    let file = std::env::var_os("NETSCRIPT_HOLD_SERVERS");
+    if file.is_none() {
+        eprintln!("NETSCRIPT_HOLD_SERVERS is not set: nothing to hold");
+    }
+    file.map(PathBuf::from)
+}
+
+/// Writes the shell-sourceable `lines` to `file` atomically (a temp file renamed), then
+/// waits until the benchmark deletes it (checked every 100 ms; 30 minutes at most): the
+/// caller's servers stop when it returns.
+pub fn hold_until_released(file: &Path, lines: &str) {
+    let mut tmp = file.to_path_buf().into_os_string();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, lines).unwrap_or_else(|e| panic!("write {}: {e}", tmp.display()));
+    std::fs::rename(&tmp, file).unwrap_or_else(|e| panic!("rename to {}: {e}", file.display()));
+    let started = Instant::now();
+    while file.exists() {
+        if started.elapsed() > Duration::from_secs(30 * 60) {
+            eprintln!("{} still there after 30 minutes: stopping the servers", file.display());
+            let _ = std::fs::remove_file(file);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A misbehaving FTP server for the ftp plugin's error tests (stdlib only). Listens on
+"""A misbehaving FTP server for the ftp plugin's error tests (stdlib and peer_common.py). Listens on
 127.0.0.1 at a port of its own choosing, which it prints as the first stdout line; serves
 control connections one after another (each in a thread of its own); logs every command it
 receives to stderr (PASS as ****). Exits after 60 s, or when stdin (if it is a pipe) closes.
@@ -30,14 +30,13 @@ pasv_elsewhere      PASV answers "227 Entering Passive Mode (10,1,2,3,P1,P2)" wh
                     port really listens on 127.0.0.1 (a client that trusts the address goes to
                     10.1.2.3); EPSV is refused (502), so a client falls back to PASV.
 """
-import os
-import select
 import ssl
 import socket
-import stat
 import sys
 import threading
 import time
+
+from peer_common import log, run_server
 
 MODES = {
     "normal", "garbled", "421_mid_transfer", "no_data_connection", "data_never_accepts", "pasv_elsewhere",
@@ -52,21 +51,6 @@ stdout_lock = threading.Lock()
 parked = []
 
 
-def log(text):
-    print(text, file=sys.stderr, flush=True)
-
-
-def watch_stdin():
-    # Peer::start gives /dev/null as stdin, which reads EOF at once: only a pipe's EOF means
-    # "the test is gone".
-    try:
-        if not stat.S_ISFIFO(os.fstat(0).st_mode):
-            return
-        while os.read(0, 4096):
-            pass
-    except OSError:
-        pass
-    os._exit(0)
 
 
 class Session:
@@ -318,23 +302,8 @@ def main():
     if mode == "implicit_tls":
         TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         TLS.load_cert_chain(sys.argv[2], sys.argv[3])
-    threading.Thread(target=watch_stdin, daemon=True).start()
     files = {"hello.txt": HELLO, "bytes.bin": BYTES}
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    print(listener.getsockname()[1], flush=True)
-    deadline = time.monotonic() + LIFETIME
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([listener], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        sock, addr = listener.accept()
-        log(f"ftp_peer {mode}: connection from {addr[0]}:{addr[1]}")
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        threading.Thread(target=handle, args=(sock, mode, files), daemon=True).start()
-    os._exit(0)
+    run_server("ftp_peer", mode, LIFETIME, lambda sock: handle(sock, mode, files))
 
 
 if __name__ == "__main__":

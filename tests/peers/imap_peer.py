@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A misbehaving IMAP server for the imap plugin's error tests (stdlib only). Listens on
+"""A misbehaving IMAP server for the imap plugin's error tests (stdlib and peer_common.py). Listens on
 127.0.0.1 at a port of its own choosing, which it prints as the first stdout line; serves
 connections one after another (each in a thread of its own, so a held one blocks no other);
 logs every command it receives to stderr, and, given LOGFILE, appends each command line
@@ -28,13 +28,12 @@ no_move          announces UIDPLUS but neither MOVE nor LITERAL+: MOVE and UID M
                  (the client must fall back to UID COPY, UID STORE, UID EXPUNGE), and every
                  literal waits for the server's `+`.
 """
-import os
-import select
 import socket
-import stat
 import sys
 import threading
 import time
+
+from peer_common import log, run_server
 
 MODES = {
     "normal", "no_on_fetch", "bye_mid_fetch", "short_literal", "close_mid_fetch", "bad_greeting", "silent", "no_move",
@@ -45,9 +44,6 @@ log_lock = threading.Lock()
 log_file = None
 
 
-def log(text):
-    print(text, file=sys.stderr, flush=True)
-
 
 def record(line):
     if log_file is None:
@@ -56,18 +52,6 @@ def record(line):
         with open(log_file, "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
-
-def watch_stdin():
-    # Peer::start gives /dev/null as stdin, which reads EOF at once: only a pipe's EOF means
-    # "the test is gone".
-    try:
-        if not stat.S_ISFIFO(os.fstat(0).st_mode):
-            return
-        while os.read(0, 4096):
-            pass
-    except OSError:
-        pass
-    os._exit(0)
 
 
 def message(n, size=None):
@@ -280,22 +264,7 @@ def main():
     mode = sys.argv[1]
     if len(sys.argv) == 3:
         log_file = sys.argv[2]
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    print(listener.getsockname()[1], flush=True)
-    deadline = time.monotonic() + LIFETIME
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([listener], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        sock, addr = listener.accept()
-        log(f"imap_peer {mode}: connection from {addr[0]}:{addr[1]}")
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        threading.Thread(target=handle, args=(Conn(sock), mode), daemon=True).start()
-    os._exit(0)
+    run_server("imap_peer", mode, LIFETIME, lambda sock: handle(Conn(sock), mode))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A misbehaving SMTP server for the smtp plugin's error tests (stdlib only). Listens on
+"""A misbehaving SMTP server for the smtp plugin's error tests (stdlib and peer_common.py). Listens on
 127.0.0.1 at a port of its own choosing, which it prints as the first stdout line; serves
 connections one after another (each in a thread of its own, so a held one blocks no other);
 logs every command it receives to stderr. Exits after 60 s,
@@ -20,13 +20,11 @@ ehlo_refused     502 to EHLO and to HELO.
 no_esmtp         500 to EHLO, 250 to HELO, then behaves like normal.
 auth_refused     offers AUTH PLAIN LOGIN, answers every AUTH with 535.
 """
-import os
-import select
 import socket
-import stat
 import sys
 import threading
-import time
+
+from peer_common import log, run_server
 
 MODES = {
     "normal", "drop_in_data", "421_mid_session", "garbled", "size_552", "data_554", "silent",
@@ -36,21 +34,6 @@ LIFETIME = 60.0
 stdout_lock = threading.Lock()
 
 
-def log(text):
-    print(text, file=sys.stderr, flush=True)
-
-
-def watch_stdin():
-    # Peer::start gives /dev/null as stdin, which reads EOF at once: only a pipe's EOF means
-    # "the test is gone".
-    try:
-        if not stat.S_ISFIFO(os.fstat(0).st_mode):
-            return
-        while os.read(0, 4096):
-            pass
-    except OSError:
-        pass
-    os._exit(0)
 
 
 class Conn:
@@ -208,22 +191,7 @@ def main():
     if len(sys.argv) != 2 or sys.argv[1] not in MODES:
         sys.exit(f"usage: smtp_peer.py {{{'|'.join(sorted(MODES))}}}")
     mode = sys.argv[1]
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    print(listener.getsockname()[1], flush=True)
-    deadline = time.monotonic() + LIFETIME
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([listener], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        sock, addr = listener.accept()
-        log(f"smtp_peer {mode}: connection from {addr[0]}:{addr[1]}")
-        sock.settimeout(max(0.1, deadline - time.monotonic()))
-        threading.Thread(target=handle, args=(Conn(sock), mode), daemon=True).start()
-    os._exit(0)
+    run_server("smtp_peer", mode, LIFETIME, lambda sock: handle(Conn(sock), mode))
 
 
 if __name__ == "__main__":

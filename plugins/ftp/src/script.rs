@@ -4,10 +4,10 @@ use crate::client::{one_line, FtpClient, Session, Settings};
 use crate::error::{FtpError, FtpResult, ALL_ERRORS, PROTOCOL};
 use crate::{listing, transfer};
 use netscript_sdk::closures::Callback;
+use netscript_sdk::endpoint::{Endpoint, Ports};
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
 use netscript_sdk::secret::Secret;
-use netscript_sdk::tls::{TlsMode, Trust};
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,29 +15,16 @@ use std::time::Duration;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn connect(host: &str, port: Option<INT>, opts: Map) -> FtpResult<FtpClient> {
-    if host.is_empty() || host.contains(|c: char| c.is_control() || c == ' ' || c == '/') {
-        return Err(FtpError::invalid(format!("'{}' is not a host", netscript_sdk::options::quote(host))));
-    }
     let opts =
         Options::parse(PROTOCOL, "connect", opts, &["tls", "passive", "epsv", "timeout", "ca_file", "insecure"])?;
-    let port = match port {
-        Some(p) => Some(
-            u16::try_from(p)
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| FtpError::invalid(format!("port {p} is outside 1-65535")))?,
-        ),
-        None => None,
-    };
-    let default_tls = if port == Some(990) { TlsMode::Implicit } else { TlsMode::None };
-    let tls = TlsMode::from_options(&opts, default_tls, "explicit")?;
-    let port = port.unwrap_or(if tls == TlsMode::Implicit { 990 } else { 21 });
+    let e =
+        Endpoint::read(PROTOCOL, host, port, &opts, Ports { plain: 21, implicit: 990 }, "explicit", DEFAULT_TIMEOUT)?;
     FtpClient::connect(Settings {
-        host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
-        port,
-        tls,
-        trust: Trust::from_options(&opts)?,
-        timeout: opts.duration("timeout", DEFAULT_TIMEOUT)?,
+        host: e.host,
+        port: e.port,
+        tls: e.tls,
+        trust: e.trust,
+        timeout: e.timeout,
         passive: opts.bool("passive", true)?,
         epsv: opts.bool("epsv", true)?,
     })

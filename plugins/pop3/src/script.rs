@@ -6,35 +6,21 @@ use crate::error::{Pop3Error, Pop3Result, PROTOCOL};
 use netscript_sdk::closures::Callback;
 use netscript_sdk::prelude::*;
 use netscript_sdk::rhai::FnPtr;
-use netscript_sdk::tls::{TlsMode, Trust};
+use netscript_sdk::endpoint::{Endpoint, Ports};
 use std::time::Duration;
 
 /// The default limit on connecting and on each command.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn connect(host: &str, port: Option<INT>, opts: Map) -> Pop3Result<Pop3Client> {
-    if host.is_empty() || host.contains(|c: char| c.is_control() || c == ' ' || c == '/') {
-        return Err(Pop3Error::invalid(format!("'{}' is not a host", netscript_sdk::options::quote(host))));
-    }
     let opts = Options::parse(PROTOCOL, "connect", opts, &["tls", "timeout", "ca_file", "insecure"])?;
-    let port = match port {
-        Some(p) => Some(
-            u16::try_from(p)
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| Pop3Error::invalid(format!("port {p} is outside 1-65535")))?,
-        ),
-        None => None,
-    };
-    let default_tls = if port == Some(995) { TlsMode::Implicit } else { TlsMode::None };
-    let tls = TlsMode::from_options(&opts, default_tls, "starttls")?;
-    let port = port.unwrap_or(if tls == TlsMode::Implicit { 995 } else { 110 });
+    let e = Endpoint::read(PROTOCOL, host, port, &opts, Ports { plain: 110, implicit: 995 }, "starttls", DEFAULT_TIMEOUT)?;
     Pop3Client::connect(Settings {
-        host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
-        port,
-        tls,
-        trust: Trust::from_options(&opts)?,
-        timeout: opts.duration("timeout", DEFAULT_TIMEOUT)?,
+        host: e.host,
+        port: e.port,
+        tls: e.tls,
+        trust: e.trust,
+        timeout: e.timeout,
     })
 }
 

@@ -11,6 +11,7 @@
 //! - [`error`]: the common error kinds and the single conversion to a script error map.
 //! - [`host`]: what the host lends plugins: permission checks and interruption.
 //! - [`fibers`]: several script calls interleaved on one thread (`parallel`).
+//! - [`endpoint`]: a client's `connect(host [, port] [, options])` read once for every protocol.
 //! - [`net`]: resolve, permission-check and connect (happy eyeballs), within one timeout.
 //! - [`json`]: JSON ⇄ Rhai values, the one conversion everything uses.
 //! - [`options`]: strict parsing of a script's trailing option map.
@@ -28,6 +29,7 @@
 pub mod builder;
 pub mod closures;
 pub mod declaration;
+pub mod endpoint;
 pub mod error;
 pub mod examples;
 pub mod fibers;

@@ -121,8 +121,13 @@ pub fn client_config(protocol: &str, trust: &Trust) -> Result<Arc<rustls::Client
         (Some(path), false) => read_certs(protocol, path, "ca_file")?,
         _ => Vec::new(),
     };
-    let verifier =
-        Arc::new(TrustVerifier { provider: provider.clone(), insecure: trust.insecure, extra, inner: OnceLock::new() });
+    let verifier = Arc::new(TrustVerifier {
+        provider: provider.clone(),
+        insecure: trust.insecure,
+        extra,
+        inner: OnceLock::new(),
+        seen: None,
+    });
     let config = Arc::new(config_with(protocol, provider, verifier, &trust.alpn)?);
     configs.lock().unwrap_or_else(|e| e.into_inner()).insert(trust.clone(), config.clone());
     Ok(config)
@@ -162,52 +167,6 @@ pub struct CertificateReport {
     pub problem: Option<String>,
 }
 
-/// Records the certificate a server presents and what the real verifier says of it, and
-/// lets the handshake go on whatever that is (signatures are still checked).
-#[derive(Debug)]
-struct Recording {
-    verifier: TrustVerifier,
-    seen: Mutex<Option<(CertificateDer<'static>, Result<(), TlsFailure>)>>,
-}
-
-impl ServerCertVerifier for Recording {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, TlsFailure> {
-        let verdict =
-            self.verifier.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ());
-        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = Some((end_entity.clone().into_owned(), verdict));
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsFailure> {
-        self.verifier.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, TlsFailure> {
-        self.verifier.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.verifier.supported_verify_schemes()
-    }
-}
-
 /// Runs a TLS handshake as a client of `host` on a connected `stream` and reports the
 /// server's certificate and whether `trust` accepts it for `host` (expired, another name,
 /// an unknown issuer — in the words of [`describe`]). The handshake completes either way.
@@ -222,14 +181,17 @@ where
         Some(path) => read_certs(protocol, path, "ca_file")?,
         None => Vec::new(),
     };
-    let recording = Arc::new(Recording {
-        verifier: TrustVerifier { provider: provider.clone(), insecure: false, extra, inner: OnceLock::new() },
-        seen: Mutex::new(None),
+    let recording = Arc::new(TrustVerifier {
+        provider: provider.clone(),
+        insecure: false,
+        extra,
+        inner: OnceLock::new(),
+        seen: Some(Mutex::new(None)),
     });
     let config = Arc::new(config_with(protocol, provider, recording.clone(), &trust.alpn)?);
     let tls = handshake(protocol, config, host, stream).await?;
     drop(tls);
-    let seen = recording.seen.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let seen = recording.seen.as_ref().and_then(|seen| seen.lock().unwrap_or_else(|e| e.into_inner()).take());
     let Some((cert, verdict)) = seen else {
         return Err(CommonError::new(CommonKind::TlsError, protocol, format!("{host} presented no certificate")));
     };
@@ -407,7 +369,13 @@ struct TrustVerifier {
     insecure: bool,
     extra: Vec<CertificateDer<'static>>,
     inner: OnceLock<Result<Arc<rustls_platform_verifier::Verifier>, TlsFailure>>,
+    /// For [`inspect`]: the certificate presented and the verdict on it are kept here, and
+    /// the handshake goes on whatever the verdict (its signatures are still checked).
+    seen: Option<Mutex<Option<Seen>>>,
 }
+
+/// A certificate a server presented, and the trust rules' verdict on it.
+type Seen = (CertificateDer<'static>, Result<(), TlsFailure>);
 
 impl std::fmt::Debug for TrustVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -475,6 +443,29 @@ fn names_of(cert: &CertificateDer<'_>) -> Vec<String> {
         .collect()
 }
 
+impl TrustVerifier {
+    /// Whether the trust rules accept `end_entity` for `server_name`.
+    fn verdict(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<(), TlsFailure> {
+        if self.insecure {
+            return Ok(());
+        }
+        match self.inner()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Ok(_) => Ok(()),
+            Err(_) if self.extra.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
+                self.verify_pinned(end_entity, server_name, now)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl ServerCertVerifier for TrustVerifier {
     fn verify_server_cert(
         &self,
@@ -484,15 +475,13 @@ impl ServerCertVerifier for TrustVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, TlsFailure> {
-        if self.insecure {
-            return Ok(ServerCertVerified::assertion());
-        }
-        match self.inner()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
-            Ok(verified) => Ok(verified),
-            Err(_) if self.extra.iter().any(|c| c.as_ref() == end_entity.as_ref()) => {
-                self.verify_pinned(end_entity, server_name, now).map(|()| ServerCertVerified::assertion())
+        let verdict = self.verdict(end_entity, intermediates, server_name, ocsp_response, now);
+        match &self.seen {
+            Some(seen) => {
+                *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some((end_entity.clone().into_owned(), verdict));
+                Ok(ServerCertVerified::assertion())
             }
-            Err(e) => Err(e),
+            None => verdict.map(|()| ServerCertVerified::assertion()),
         }
     }
 
