@@ -612,3 +612,37 @@ fn python_habits_get_pointed_at_the_rhai_way() {
     let listing = run(&["--doc", "socket"]).ok().stdout;
     assert!(listing.contains("  Socket.bind(path) | (host, port)  "), "{listing}");
 }
+
+/// The core functions added for the workflows refuse bad input with `InvalidArgument` (or
+/// say what is wrong), never a panic: digests of a number, empty and missing paths, a lock
+/// with a bad option, a closure in JSON; and they give the known digests.
+#[test]
+fn hash_lock_and_json_refuse_bad_input_with_the_documented_kinds() {
+    let dir = common::temp_dir();
+    let file = dir.path().join("hello.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let lock = dir.path().join("x.lock");
+    let r = eval(&format!(
+        r#"print(hash::sha256("hello")); print(hash::md5_file("{file}")); print(hash::sha1(blob(3, 0xff)));
+           let calls = [|| hash::sha256(5), || hash::md5(()), || hash::sha512_file(""), || hash::sha256_file("{missing}"),
+                        || fs::lock(""), || fs::lock("{lock}", #{{ wait: -1 }}), || fs::lock("{lock}", #{{ wiat: 1 }}),
+                        || fs::read(""), || json::stringify(#{{ f: || 1 }})];
+           for c in calls {{ try {{ c.call(); print("no error"); }} catch (e) {{ print(e.kind); }} }}
+           let held = fs::lock("{lock}");
+           try {{ fs::lock("{lock}", #{{ wait: 0.2 }}); }} catch (e) {{ print(`${{e.kind}} ${{e.message.contains("already locked by this script")}}`); }}
+           held.release(); held.release(); print(held.held()); print(fs::lock("{lock}").held());
+           print(terminal_width() > 0); print(is_terminal());"#,
+        file = file.display(),
+        missing = dir.path().join("missing").display(),
+        lock = lock.display()
+    ))
+    .ok();
+    assert_eq!(
+        r.stdout,
+        "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\n5d41402abc4b2a76b9719d911017c592\n\
+         78670e88a9c2c711124471d2f24a8dbc8ce5dba9\nInvalidArgument\nInvalidArgument\nInvalidArgument\nIoError\n\
+         InvalidArgument\nInvalidArgument\nInvalidArgument\nInvalidArgument\nInvalidArgument\nIoError true\nfalse\ntrue\ntrue\nfalse\n",
+        "{}",
+        r.stderr
+    );
+}

@@ -671,3 +671,63 @@ fn a_failing_socket_handler_is_logged_with_its_line_and_caret() {
     assert!(out.stderr.contains(&format!("failed: Error: broken handler ({name}:2:5)")), "{}", out.stderr);
     assert!(out.stderr.contains(" 2 |     throw \"broken handler\";"), "{}", out.stderr);
 }
+
+/// `get_server_certificate` against a Python TLS server (a certificate for localhost, its CA
+/// given or not), and bad input: a port out of range, an empty host, a bad timeout, a peer
+/// that speaks no TLS, one that closes at once and one that never answers (a `Timeout`
+/// within the limit, no hang).
+#[test]
+fn get_server_certificate_describes_trusted_and_untrusted_certificates_and_refuses_bad_input() {
+    let certs = common::temp_dir();
+    common::write_test_certs(certs.path());
+    let (ca, cert, key) =
+        (certs.path().join("ca.pem"), certs.path().join("server.pem"), certs.path().join("server.key"));
+    let (_tls, port) = python_peer("tls_server.py", &[cert.to_str().unwrap(), key.to_str().unwrap()]);
+    let r = eval(&format!(
+        r#"let c = socket::get_server_certificate("localhost", {port}, #{{ ca_file: "{ca}", timeout: 5 }});
+           print(`${{c.trusted}} ${{c.problem == ()}} ${{"localhost" in c.names}} ${{c.days_left > 1.0}} ${{c.not_after > c.not_before}}`);
+           let u = socket::get_server_certificate("127.0.0.1", {port}, #{{ server_name: "localhost", timeout: 5 }});
+           print(`${{u.trusted}} ${{u.problem.contains("not trusted")}}`);"#,
+        ca = ca.display()
+    ))
+    .ok();
+    assert_eq!(r.stdout, "true true true true true\nfalse true\n", "{}", r.stderr);
+    for (call, kind) in [
+        ("socket::get_server_certificate(\"127.0.0.1\", 70000)", "InvalidArgument"),
+        ("socket::get_server_certificate(\"127.0.0.1\", -1)", "InvalidArgument"),
+        ("socket::get_server_certificate(\"\", 443)", "InvalidArgument"),
+        ("socket::get_server_certificate(\"127.0.0.1\", 443, #{ timeout: -1 })", "InvalidArgument"),
+        ("socket::get_server_certificate(\"127.0.0.1\", 443, #{ insecure: true })", "InvalidArgument"),
+        ("socket::get_server_certificate(\"127.0.0.1\", 1)", "ConnectionRefused"),
+    ] {
+        let r = eval(&format!("try {{ {call}; }} catch (e) {{ print(e.kind); }}")).ok();
+        assert_eq!(r.stdout.trim(), kind, "{call}");
+    }
+    // Plain text, a close at once, silence.
+    let plain = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let plain_port = plain.local_addr().unwrap().port();
+    let talker = std::thread::spawn(move || {
+        for (i, conn) in plain.incoming().take(3).enumerate() {
+            let mut conn = conn.unwrap();
+            match i {
+                0 => {
+                    let _ = std::io::Write::write_all(&mut conn, b"220 plain text here\r\n");
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                1 => drop(conn),
+                _ => std::thread::sleep(std::time::Duration::from_secs(3)),
+            }
+        }
+    });
+    let started = std::time::Instant::now();
+    let r = eval(&format!(
+        r#"for i in 0..3 {{ try {{ socket::get_server_certificate("127.0.0.1", {plain_port}, #{{ timeout: 1 }}); print("no error"); }} catch (e) {{ print(e.kind); }} }}"#
+    ))
+    .ok();
+    let kinds: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(kinds[0], "TlsError", "{}", r.stdout);
+    assert!(["ConnectionClosed", "TlsError"].contains(&kinds[1]), "{}", r.stdout);
+    assert_eq!(kinds[2], "Timeout", "{}", r.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    talker.join().unwrap();
+}
